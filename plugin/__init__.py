@@ -1,0 +1,54 @@
+"""Murmur: public social-media mentions as Zendesk tickets, agent replies back to the thread."""
+import logging
+
+from flask import Flask
+
+from plugin import config
+from plugin import db
+from plugin import errors
+from plugin import jobs
+from plugin import secrets_box
+
+
+def create_app(test_config=None):
+    """Build the Flask app: configuration, extensions, blueprints, error handlers and CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    register_commands(app)
+    if not app.testing:
+        logging.basicConfig(level=app.config["LOG_LEVEL"])
+    return app
+
+
+def register_extensions(app):
+    """Attach the database, the at-rest encryption and the job queue."""
+    db.init_app(app)
+    secrets_box.init_app(app)
+    jobs.init_app(app)
+
+
+def register_blueprints(app):
+    """One blueprint per HTTP surface."""
+    from plugin import health
+    from plugin import webhooks
+    from plugin.zendesk import admin
+    from plugin.zendesk import channel
+
+    app.register_blueprint(channel.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
+
+
+def register_commands(app):
+    """The operator CLI: `flask --app plugin accounts|installations|app …`."""
+    from plugin.app_package import app_cli
+    from plugin.cli import accounts_cli
+    from plugin.cli import installations_cli
+
+    app.cli.add_command(accounts_cli)
+    app.cli.add_command(installations_cli)
+    app.cli.add_command(app_cli)

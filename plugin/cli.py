@@ -1,0 +1,77 @@
+"""Operator CLI: `flask --app plugin accounts …` and `flask --app plugin installations …`."""
+import secrets
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from plugin import accounts
+from plugin.db import db
+from plugin.errors import AppError
+from plugin.health import account_health
+from plugin.models import Account
+from plugin.models import Installation
+from plugin.platforms.errors import PlatformError
+from plugin.secrets_box import box
+
+accounts_cli = AppGroup("accounts", help="Connected social accounts.")
+installations_cli = AppGroup("installations", help="Zendesk subdomains using the sidebar.")
+
+
+def _pairs(values):
+    settings = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
+        settings[key.strip()] = value
+    return settings
+
+
+@accounts_cli.command("add")
+@click.argument("platform")
+@click.option("--subdomain", required=True, help="The Zendesk subdomain (acme for acme.zendesk.com).")
+@click.option("--name", default=None, help="The account's name in Zendesk.")
+@click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="An account setting.")
+def add_account(platform, subdomain, name, values):
+    """Connect an account as the admin UI would; print its Channel Framework metadata last."""
+    try:
+        account, metadata = accounts.connect(platform, subdomain, _pairs(values), name=name)
+    except (PlatformError, AppError) as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Connected {account.name} (account {account.id}) for {account.subdomain}.")
+    click.echo(metadata)
+
+
+@accounts_cli.command("list")
+def list_accounts():
+    """Show every account with its intake health."""
+    rows = db.session.scalars(select(Account).order_by(Account.id)).all()
+    if not rows:
+        click.echo("No accounts.")
+    for account in rows:
+        health = account_health(account)
+        click.echo(f"{account.id}\t{account.platform}\t{account.subdomain}\t{account.name}\t"
+                   f"{health['state']}\tlast success: {health['last_success_at'] or 'never'}\t"
+                   f"last error: {health['last_error'] or '-'}")
+
+
+@installations_cli.command("add")
+@click.argument("subdomain")
+@click.option("--secret", default=None, help="Use this shared secret instead of a new one.")
+def add_installation(subdomain, secret):
+    """Register a Zendesk subdomain; print the sidebar's shared secret last."""
+    try:
+        subdomain = accounts.check_subdomain(subdomain)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from None
+    if secret is not None and len(secret) < 16:
+        raise click.ClickException("The shared secret must be at least 16 characters.")
+    secret = secret or secrets.token_urlsafe(32)
+    installation = db.session.scalar(select(Installation).where(
+        Installation.subdomain == subdomain)) or Installation(subdomain=subdomain)
+    installation.secret_sealed = box().seal(secret)
+    db.session.add(installation)
+    db.session.commit()
+    click.echo(f"Installation for {subdomain}.zendesk.com; put this in the app's Shared secret:")
+    click.echo(secret)

@@ -1,0 +1,61 @@
+"""Configuration: safe defaults, overlaid by the environment, overlaid by a test mapping."""
+import os
+import secrets
+from pathlib import Path
+
+ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT")
+
+
+def load(app, test_config=None):
+    """Fill `app.config` from defaults, the environment, then `test_config`."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{instance / 'murmur.db'}",
+        REDIS_URL=None,
+        SECRET_KEY=None,
+        PUBLIC_URL=None,
+        PORT=5000,
+        PLATFORM_ALLOW_HTTP=False,
+        LOG_LEVEL="INFO",
+        # Zendesk sends small forms; anything near a megabyte is abuse, not a mention.
+        MAX_CONTENT_LENGTH=256 * 1024,
+        MAX_FORM_MEMORY_SIZE=256 * 1024,
+        POLL_INTERVAL_SECONDS=60,
+        INLINE_FETCH_AFTER_SECONDS=180,
+        INLINE_FETCH_TIMEOUT_SECONDS=8,
+        BACKFILL_DAYS=7,
+        PLATFORM_TIMEOUT_SECONDS=10,
+        PLATFORM_RETRY_BACKOFF=0.5,
+        HUEY_IMMEDIATE=False,
+        SENTIMENT_FIELD="murmur_sentiment",
+        ZENDESK_PUSH_CLIENT_ID=None,
+    )
+    for name in ENV_NAMES:
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config["PLATFORM_ALLOW_HTTP"] = os.environ.get("PLATFORM_ALLOW_HTTP") == "1"
+    app.config.from_prefixed_env("MURMUR")
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    return app.config
+
+
+def _sqlalchemy_url(url):
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance):
+    """A per-installation key kept under instance/ so the embedded default survives restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,89 @@
+"""Liveness with per-account health, and Prometheus metrics."""
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from prometheus_client import CollectorRegistry
+from prometheus_client import generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+
+from plugin.db import db
+from plugin.models import Account
+from plugin.models import ReplyLedger
+from plugin.models import StoredMention
+
+bp = Blueprint("health", __name__)
+
+
+def account_health(account: Account) -> dict:
+    """One account's intake health as operators see it."""
+    if not account.active:
+        state = "inactive"
+    elif account.last_error and (account.last_success_at is None
+                                 or account.last_error_at > account.last_success_at):
+        state = "failing"
+    elif account.last_success_at is None:
+        state = "waiting"
+    else:
+        state = "ok"
+    return {
+        "id": account.id, "platform": account.platform, "state": state,
+        "last_success_at": _iso(account.last_success_at),
+        "last_error": account.last_error, "last_error_at": _iso(account.last_error_at),
+        "next_poll_at": _iso(account.next_poll_at),
+        "consecutive_failures": account.consecutive_failures,
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 with each account's health while the database answers; 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means not alive
+        return jsonify(status="unavailable", database="unreachable"), 503
+    accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
+    return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts])
+
+
+class _DatabaseCollector:
+    """Reads the counts at scrape time, so every web and worker process agrees."""
+
+    def collect(self):
+        mentions = GaugeMetricFamily("murmur_mentions", "Stored mentions by platform and fate",
+                                     labels=["platform", "fate"])
+        rows = db.session.execute(select(
+            StoredMention.platform, StoredMention.filtered_reason, func.count())
+            .group_by(StoredMention.platform, StoredMention.filtered_reason))
+        for platform, reason, count in rows:
+            mentions.add_metric([platform, reason or "delivered"], count)
+        yield mentions
+        replies = GaugeMetricFamily("murmur_replies", "Agent replies by status",
+                                    labels=["status"])
+        for status, count in db.session.execute(
+                select(ReplyLedger.status, func.count()).group_by(ReplyLedger.status)):
+            replies.add_metric([status], count)
+        yield replies
+        health = GaugeMetricFamily("murmur_accounts", "Accounts by intake health",
+                                   labels=["platform", "state"])
+        counts = {}
+        for account in db.session.scalars(select(Account)):
+            key = (account.platform, account_health(account)["state"])
+            counts[key] = counts.get(key, 0) + 1
+        for key, count in counts.items():
+            health.add_metric(list(key), count)
+        yield health
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text exposition."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_DatabaseCollector())
+    return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")

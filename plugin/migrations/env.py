@@ -1,0 +1,38 @@
+"""Alembic environment: migrate the database the Flask app is configured with."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_db = current_app.extensions["migrate"].db
+engine = target_db.engine
+config.set_main_option("sqlalchemy.url",
+                       engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+
+
+def run_migrations_offline():
+    """Emit SQL to stdout instead of running it."""
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=target_db.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    """Run the migrations on a live connection."""
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_db.metadata,
+                          **current_app.extensions["migrate"].configure_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

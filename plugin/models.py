@@ -1,0 +1,178 @@
+"""Database models: installations, accounts, mentions, the reply ledger, Zendesk events."""
+from datetime import datetime
+from datetime import timezone
+
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from plugin.db import db
+
+
+def utcnow():
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """A DateTime that always comes back timezone-aware UTC (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Installation(db.Model):
+    """A Zendesk subdomain that installed the app; holds the sidebar's shared secret."""
+
+    __tablename__ = "installations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subdomain: Mapped[str] = mapped_column(String(63), unique=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Account(db.Model):
+    """One connected social account (a Channel Framework integration instance)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    subdomain: Mapped[str] = mapped_column(String(63), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    credentials_sealed: Mapped[str] = mapped_column(Text)
+    metadata_secret_hash: Mapped[str] = mapped_column(String(64))
+    brand_user_id: Mapped[str] = mapped_column(String(255))
+    brand_handle: Mapped[str] = mapped_column(String(255))
+    instance_push_id: Mapped[str | None] = mapped_column(String(255))
+    push_token_sealed: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    backfill_since: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    poll_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StoredMention(db.Model):
+    """A mention as taken in, kept once per account; `seq` orders delivery to Zendesk."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id", name="uq_mentions_account_external"),
+        UniqueConstraint("account_id", "seq", name="uq_mentions_account_seq"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    parent_id: Mapped[str | None] = mapped_column(String(255))
+    author_id: Mapped[str] = mapped_column(String(255), index=True)
+    author_handle: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(String(255))
+    author_avatar: Mapped[str | None] = mapped_column(String(1024))
+    author_url: Mapped[str | None] = mapped_column(String(1024))
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(1024))
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    reply_target: Mapped[dict] = mapped_column(JSON)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sentiment: Mapped[float] = mapped_column(Float)
+    sentiment_label: Mapped[str] = mapped_column(String(16))
+    filtered_reason: Mapped[str | None] = mapped_column(String(64))
+    raw: Mapped[dict] = mapped_column(JSON)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReplyLedger(db.Model):
+    """One agent reply (a channelback), keyed by Zendesk's request_unique_identifier."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        UniqueConstraint("account_id", "request_key", name="uq_replies_account_request"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(255))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    parent_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    message_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    parts: Mapped[list] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostedReply(db.Model):
+    """Each status we posted, so our own replies are recognised when they come back."""
+
+    __tablename__ = "posted_replies"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id", name="uq_posted_account_external"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(1024))
+    reply_target: Mapped[dict] = mapped_column(JSON)
+
+
+class ZendeskEvent(db.Model):
+    """A Channel Framework event callback, kept as received."""
+
+    __tablename__ = "zendesk_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subdomain: Mapped[str] = mapped_column(String(63), index=True)
+    type_id: Mapped[str] = mapped_column(String(64))
+    integration_instance: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TicketLink(db.Model):
+    """Which Zendesk ticket one of our external ids landed on."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (
+        UniqueConstraint("subdomain", "external_id", name="uq_ticket_links_sub_external"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subdomain: Mapped[str] = mapped_column(String(63))
+    external_id: Mapped[str] = mapped_column(String(255))
+    ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,19 @@
+"""The explicit registry of platform adapters."""
+from plugin.platforms.errors import NotConfigured
+from plugin.platforms.mastodon import MastodonAdapter
+
+REGISTRY = {
+    MastodonAdapter.name: MastodonAdapter,
+}
+
+
+def adapter_class(platform: str):
+    """The adapter class registered for `platform`.
+
+    :raise NotConfigured: the platform is unknown.
+    """
+    try:
+        return REGISTRY[platform]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise NotConfigured(f"Unknown platform {platform!r}; Murmur knows {known}.") from None

@@ -1,0 +1,196 @@
+"""The one interface every platform adapter implements, and the shapes it speaks in.
+
+Adapters know HTTP and their platform; they know nothing of Flask, Zendesk or the database.
+Cursors are opaque strings the adapter alone reads (ids, timestamps or a platform's own
+cursor); reply targets are JSON objects holding whatever the platform needs to answer a post
+(a status id and handle on Mastodon, uri and cid of root and parent on Bluesky).
+"""
+from abc import ABC
+from abc import abstractmethod
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import ClassVar
+
+from plugin.platforms.errors import NotConfigured
+from plugin.platforms.http import PlatformHTTP
+from plugin.platforms.http import check_base_url
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a post. `id` is our stable, platform-prefixed external id."""
+
+    id: str
+    handle: str
+    name: str
+    avatar_url: str | None = None
+    profile_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One public post, normalised. Every adapter and entry point produces this shape."""
+
+    platform: str
+    external_id: str
+    author: Author
+    text: str
+    url: str | None
+    posted_at: datetime
+    reply_target: dict
+    raw: dict
+    parent_id: str | None = None
+    thread_id: str | None = None
+    visibility: str = "public"
+    is_repost: bool = False
+
+
+@dataclass
+class Batch:
+    """What one fetch returned, oldest first, and the cursor to continue from."""
+
+    mentions: list[Mention]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The connected (brand) account, as the platform reports it."""
+
+    user_id: str
+    handle: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A reply we posted: its external id, public URL and the target for answering it."""
+
+    external_id: str
+    url: str | None
+    reply_target: dict
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One account setting as the admin form and the CLI show it."""
+
+    name: str
+    label: str
+    help: str = ""
+    secret: bool = False
+    required: bool = True
+    default: str | None = None
+    choices: tuple = field(default_factory=tuple)
+    max_int: int | None = None
+
+
+REPLY_MODES = ("split", "refuse")
+
+
+class Adapter(ABC):
+    """A platform adapter bound to one account's settings and credentials."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    intake: ClassVar[frozenset] = frozenset({"poll"})
+    fields: ClassVar[tuple] = ()
+    default_base_url: ClassVar[str | None] = None
+
+    def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
+                 backoff=0.5):
+        self.settings = settings
+        self.credentials = credentials
+        self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
+                                       allow_http)
+        self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
+                                 backoff=backoff, rate_limit_reset=self.rate_limit_reset)
+
+    @classmethod
+    def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:
+        """Split submitted form values into (settings, credentials), checking each field.
+
+        :raise NotConfigured: a required value is missing or a value is not allowed.
+        """
+        settings, credentials = {}, {}
+        for spec in cls.fields:
+            value = (values.get(spec.name) or "").strip() or spec.default
+            if spec.required and not value:
+                raise NotConfigured(f"{spec.label} is required.")
+            if value and spec.choices and value not in spec.choices:
+                raise NotConfigured(f"{spec.label} must be one of {', '.join(spec.choices)}.")
+            if value and spec.max_int is not None and not (
+                    value.isdigit() and int(value) <= spec.max_int):
+                raise NotConfigured(f"{spec.label} must be a whole number from 0 to "
+                                    f"{spec.max_int}.")
+            if value:
+                (credentials if spec.secret else settings)[spec.name] = value
+        unknown = set(values) - {spec.name for spec in cls.fields}
+        if unknown:
+            raise NotConfigured(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        if "base_url" in settings:
+            settings["base_url"] = check_base_url(settings["base_url"], allow_http)
+        return settings, credentials
+
+    def auth_headers(self) -> dict:
+        """Headers that authenticate every request to the platform."""
+        return {}
+
+    def rate_limit_reset(self, headers) -> datetime | None:
+        """When the platform's rate-limit window reopens, read from its response headers."""
+        return None
+
+    @abstractmethod
+    def verify(self) -> Identity:
+        """Check the credentials against the platform and return the brand's identity.
+
+        :raise AuthFailed: the credentials are refused.
+        """
+
+    @abstractmethod
+    def fetch_mentions(self, cursor: str | None, since: datetime) -> Batch:
+        """Mentions after `cursor`, oldest first; with no cursor, those posted after `since`."""
+
+    def resolve_thread(self, mention: Mention) -> str:
+        """The external id of the conversation's root post (ask the platform if needed)."""
+        return mention.thread_id or mention.external_id
+
+    @abstractmethod
+    def reply_limit(self) -> int:
+        """The most characters (as `measure` counts them) one reply may have."""
+
+    def measure(self, text: str) -> int:
+        """The length of `text` as the platform counts it."""
+        return len(text)
+
+    def reply_prefix(self, target: dict) -> str:
+        """Text every reply part must start with (for example the customer's @handle)."""
+        return ""
+
+    @abstractmethod
+    def post_reply(self, target: dict, text: str, idempotency_key: str) -> Posted:
+        """Post `text` (already within the limit) as a reply to `target`."""
+
+    @abstractmethod
+    def recent_posts(self, author: Author, limit: int = 20) -> list[Mention]:
+        """The author's recent public posts, newest first."""
+
+    def is_own(self, mention: Mention, identity_user_id: str) -> bool:
+        """Whether the brand account itself wrote `mention`."""
+        return mention.author.id == self.author_id(identity_user_id)
+
+    @abstractmethod
+    def author_id(self, platform_user_id: str) -> str:
+        """Our external id for a platform user id."""
+
+
+COMMON_FIELDS = (
+    SettingField("long_replies", "Replies over the length limit",
+                 "split: post them as several replies that each answer the previous one; "
+                 "refuse: send nothing and tell the agent.", required=False, default="split",
+                 choices=REPLY_MODES),
+    SettingField("backfill_days", "Backfill on connect (days)",
+                 "How far back to take in mentions when the account is first connected.",
+                 required=False, default="7", max_int=90),
+)

@@ -1,0 +1,61 @@
+"""Typed failures an adapter raises; the web layer maps them to JSON errors."""
+from datetime import datetime
+
+
+class PlatformError(Exception):
+    """Base for anything that went wrong talking to a platform."""
+
+    code = "platform_error"
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NotConfigured(PlatformError):
+    """The account's settings are missing or malformed."""
+
+    code = "invalid_settings"
+
+
+class AuthFailed(PlatformError):
+    """The platform refused our credentials (expired, revoked or wrong token)."""
+
+    code = "platform_auth_failed"
+
+
+class RateLimited(PlatformError):
+    """The platform asked us to slow down until `resume_at`."""
+
+    code = "platform_rate_limited"
+
+    def __init__(self, message: str, *, resume_at: datetime, status: int | None = 429):
+        super().__init__(message, status=status)
+        self.resume_at = resume_at
+
+
+class Refused(PlatformError):
+    """The platform rejected the request itself (validation, permissions, gone)."""
+
+    code = "platform_refused"
+
+
+class Unavailable(PlatformError):
+    """The platform could not be reached or answered with a server error."""
+
+    code = "platform_unavailable"
+
+
+class ReplyTooLong(PlatformError):
+    """A reply exceeds the platform's length limit and the account refuses to split."""
+
+    code = "reply_too_long"
+
+    def __init__(self, length: int, limit: int, platform: str):
+        super().__init__(
+            f"The reply is {length} characters as {platform} counts them; the limit is {limit}. "
+            "Shorten it, or let Murmur split long replies in the account settings."
+        )
+        self.length = length
+        self.limit = limit

@@ -1,0 +1,242 @@
+"""Mastodon: mentions from notifications (and hashtag timelines), replies as statuses."""
+import json
+from datetime import datetime
+from urllib.parse import quote
+from urllib.parse import urlsplit
+
+from plugin.platforms.base import COMMON_FIELDS
+from plugin.platforms.base import Adapter
+from plugin.platforms.base import Author
+from plugin.platforms.base import Batch
+from plugin.platforms.base import Identity
+from plugin.platforms.base import Mention
+from plugin.platforms.base import Posted
+from plugin.platforms.base import SettingField
+from plugin.platforms.errors import NotConfigured
+from plugin.platforms.errors import PlatformError
+from plugin.platforms.errors import Refused
+from plugin.platforms.mastodon_text import count_characters
+from plugin.platforms.mastodon_text import status_text
+
+NOTIFICATIONS_PAGE = 80
+TAG_PAGE = 40
+MAX_PAGES = 25
+DEFAULT_LIMIT = 500
+DEFAULT_URL_LENGTH = 23
+
+
+class MastodonAdapter(Adapter):
+    """A brand account on one Mastodon instance (the instance URL is the API base URL)."""
+
+    name = "mastodon"
+    label = "Mastodon"
+    fields = (
+        SettingField("base_url", "Instance URL", "Your brand account's server, e.g. "
+                     "https://mastodon.social"),
+        SettingField("access_token", "Access token", "From Preferences → Development → New "
+                     "application, with read:notifications read:statuses read:accounts "
+                     "write:statuses.", secret=True),
+        SettingField("hashtags", "Hashtags", "Optional: also take in public posts with these "
+                     "hashtags (space or comma separated).", required=False),
+    ) + COMMON_FIELDS
+
+    def __init__(self, settings, credentials, **kwargs):
+        super().__init__(settings, credentials, **kwargs)
+        netloc = urlsplit(self.base_url).netloc.lower()
+        self.host = netloc.encode("idna").decode("ascii") if not netloc.isascii() else netloc
+        self._instance_rules = None
+
+    @classmethod
+    def clean_settings(cls, values, allow_http=False):
+        settings, credentials = super().clean_settings(values, allow_http)
+        if "hashtags" in settings:
+            tags = hashtags(settings["hashtags"])
+            if not all(tag.replace("_", "").isalnum() for tag in tags):
+                raise NotConfigured("Hashtags may hold only letters, digits and underscores.")
+            settings["hashtags"] = " ".join(tags)
+        return settings, credentials
+
+    def auth_headers(self):
+        token = self.credentials.get("access_token")
+        if not token:
+            raise NotConfigured("An access token is required.")
+        return {"Authorization": f"Bearer {token}"}
+
+    def rate_limit_reset(self, headers):
+        # Mastodon sends the reset as an ISO-8601 timestamp, not epoch seconds.
+        value = headers.get("X-RateLimit-Reset")
+        try:
+            return datetime.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    def author_id(self, platform_user_id):
+        return f"mastodon:{self.host}:user:{platform_user_id}"
+
+    def status_id(self, status_id):
+        """Our external id for a status id on this instance."""
+        return f"mastodon:{self.host}:{status_id}"
+
+    def verify(self):
+        me = self.http.get("/api/v1/accounts/verify_credentials").json()
+        return Identity(user_id=str(me["id"]), handle="@" + me["acct"],
+                        name=me.get("display_name") or me["acct"])
+
+    def fetch_mentions(self, cursor, since):
+        state = json.loads(cursor) if cursor else {}
+        found = {}
+        params = {"types[]": "mention", "limit": NOTIFICATIONS_PAGE}
+        items, state["n"] = self._walk("/api/v1/notifications", params, state.get("n"), since)
+        for note in items:
+            if note.get("type") == "mention" and note.get("status"):
+                mention = self.to_mention(note["status"], raw=note)
+                found[mention.external_id] = mention
+        tags_state = state.get("t", {})
+        for tag in hashtags(self.settings.get("hashtags", "")):
+            path = f"/api/v1/timelines/tag/{quote(tag)}"
+            statuses, tags_state[tag] = self._walk(path, {"limit": TAG_PAGE},
+                                                   tags_state.get(tag), since)
+            for status in statuses:
+                mention = self.to_mention(status, raw=status)
+                found.setdefault(mention.external_id, mention)
+        state["t"] = {tag: value for tag, value in tags_state.items() if value}
+        ordered = sorted(found.values(), key=lambda m: (m.posted_at, m.external_id))
+        return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True))
+
+    def _walk(self, path, params, min_id, since):
+        """Items newer than `min_id` (or, with none, posted after `since`) and the new high id."""
+        items = []
+        if min_id:
+            # min_id returns the page just after it; walking forward never skips a burst.
+            for _ in range(MAX_PAGES):
+                page = self.http.get(path, params={**params, "min_id": min_id}).json()
+                if not page:
+                    break
+                items.extend(page)
+                min_id = max((item["id"] for item in page), key=int)
+            return items, min_id
+        url, newest = path, None
+        query = params
+        for _ in range(MAX_PAGES):
+            response = self.http.get(url, params=query)
+            page = response.json()
+            if not page:
+                break
+            newest = newest or max((item["id"] for item in page), key=int)
+            fresh = [item for item in page if _posted_at(item) >= since]
+            items.extend(fresh)
+            next_link = response.links.get("next", {}).get("url")
+            if len(fresh) < len(page) or not next_link:
+                break
+            url, query = next_link, None
+        return items, newest
+
+    def to_mention(self, status, raw):
+        """Normalise a Mastodon Status to a `Mention`."""
+        original = status.get("reblog") or status
+        account = status["account"]
+        parent = status.get("in_reply_to_id")
+        external_id = self.status_id(status["id"])
+        return Mention(
+            platform=self.name,
+            external_id=external_id,
+            author=self.to_author(account),
+            text=status_text(original),
+            url=status.get("url") or status.get("uri"),
+            posted_at=_parse_time(status["created_at"]),
+            reply_target={"status_id": str(status["id"]), "acct": account["acct"],
+                          "visibility": status.get("visibility", "public")},
+            raw=raw,
+            parent_id=self.status_id(parent) if parent else None,
+            thread_id=None if parent else external_id,
+            visibility=status.get("visibility", "public"),
+            is_repost=status.get("reblog") is not None,
+        )
+
+    def to_author(self, account):
+        """Normalise a Mastodon Account to an `Author`."""
+        return Author(
+            id=self.author_id(account["id"]),
+            handle="@" + account["acct"],
+            name=account.get("display_name") or account["acct"],
+            avatar_url=account.get("avatar_static") or account.get("avatar"),
+            profile_url=account.get("url"),
+        )
+
+    def resolve_thread(self, mention):
+        if mention.thread_id:
+            return mention.thread_id
+        status_id = mention.reply_target["status_id"]
+        try:
+            context = self.http.get(f"/api/v1/statuses/{status_id}/context").json()
+        except Refused:
+            return mention.parent_id or mention.external_id
+        ancestors = context.get("ancestors") or []
+        return self.status_id(ancestors[0]["id"]) if ancestors else mention.external_id
+
+    def _rules(self):
+        if self._instance_rules is None:
+            self._instance_rules = self._read_instance_rules()
+        return self._instance_rules
+
+    def _read_instance_rules(self):
+        try:
+            statuses = self.http.get("/api/v2/instance").json()["configuration"]["statuses"]
+        except (PlatformError, KeyError, TypeError, ValueError):
+            # Pre-4.0 servers only have v1, where the limit may sit elsewhere.
+            v1 = self.http.get("/api/v1/instance").json()
+            statuses = (v1.get("configuration") or {}).get("statuses") or {}
+            statuses.setdefault("max_characters", v1.get("max_toot_chars", DEFAULT_LIMIT))
+        return (int(statuses.get("max_characters", DEFAULT_LIMIT)),
+                int(statuses.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)))
+
+    def reply_limit(self):
+        return self._rules()[0]
+
+    def measure(self, text):
+        return count_characters(text, url_length=self._rules()[1])
+
+    def reply_prefix(self, target):
+        return f"@{target['acct']} "
+
+    def post_reply(self, target, text, idempotency_key):
+        data = {"status": text, "in_reply_to_id": target["status_id"],
+                "visibility": target.get("visibility", "public")}
+        try:
+            status = self.http.post("/api/v1/statuses", data=data,
+                                    headers={"Idempotency-Key": idempotency_key}).json()
+        except Refused as exc:
+            if exc.status == 404:
+                raise Refused("The post being answered no longer exists on Mastodon.",
+                              status=404) from exc
+            raise
+        return Posted(
+            external_id=self.status_id(status["id"]),
+            url=status.get("url") or status.get("uri"),
+            reply_target={**target, "status_id": str(status["id"])},
+        )
+
+    def recent_posts(self, author, limit=20):
+        user_id = author.id.rsplit(":", 1)[1]
+        statuses = self.http.get(f"/api/v1/accounts/{user_id}/statuses",
+                                 params={"limit": min(limit, 40), "exclude_reblogs": "true"})
+        return [self.to_mention(status, raw=status) for status in statuses.json()]
+
+
+def hashtags(value: str) -> list[str]:
+    """Hashtags from an admin's list: split on spaces or commas, '#' and case dropped."""
+    seen = []
+    for word in value.replace(",", " ").split():
+        tag = word.lstrip("#").lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _posted_at(item) -> datetime:
+    status = item.get("status") or item
+    return _parse_time(status["created_at"])

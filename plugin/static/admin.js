@@ -1,0 +1,2 @@
+// Hand name and metadata back to Zendesk, as its own admin-UI samples do.
+document.getElementById("finish").submit();

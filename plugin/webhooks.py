@@ -1,0 +1,24 @@
+"""Platform webhooks: `GET|POST /webhooks/<platform>`.
+
+Each platform that pushes (X, Facebook, Instagram, LinkedIn) brings its own challenge and
+signature check through its adapter; a platform that only polls answers with a clear 404.
+"""
+from flask import Blueprint
+
+from plugin.errors import NotFound
+from plugin.platforms import adapter_class
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@bp.route("/<platform>", methods=["GET", "POST"])
+def receive(platform):
+    """Route a platform's webhook call to its adapter.
+
+    :raise NotFound: the platform is unknown or takes no webhooks.
+    """
+    cls = adapter_class(platform)
+    if "webhook" not in cls.intake:
+        raise NotFound(f"{cls.label} mentions are polled; Murmur takes no {cls.label} webhooks.",
+                       code="no_webhooks")
+    raise NotFound(f"{cls.label} webhooks are not set up on this server.", code="no_webhooks")

@@ -1,0 +1,123 @@
+"""The Channel Framework endpoints Zendesk calls: manifest, pull, channelback and friends."""
+import json
+import logging
+
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import redirect
+from flask import request
+from flask import url_for
+from sqlalchemy import select
+
+from plugin import intake
+from plugin import replies
+from plugin.accounts import from_metadata
+from plugin.db import db
+from plugin.errors import BadRequest
+from plugin.errors import NotFound
+from plugin.models import PostedReply
+from plugin.models import StoredMention
+from plugin.zendesk import events
+from plugin.zendesk import schemas
+from plugin.zendesk.resources import external_resource
+
+log = logging.getLogger(__name__)
+bp = Blueprint("channel", __name__, url_prefix="/channel")
+
+PULL_LIMIT = 256
+INTEGRATION_ID = "com.murmur.social-mentions"
+ENDPOINTS = {
+    "admin_ui": "admin.admin_ui", "pull_url": "channel.pull",
+    "channelback_url": "channel.channelback", "clickthrough_url": "channel.clickthrough",
+    "healthcheck_url": "channel.health", "event_callback_url": "channel.event_callback",
+}
+
+
+def public_url(endpoint: str) -> str:
+    """The absolute URL Zendesk must use for `endpoint`, built from PUBLIC_URL."""
+    base = (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
+    return base + url_for(endpoint)
+
+
+@bp.get("/manifest.json")
+def manifest():
+    """The integration manifest Zendesk reads when the app is installed."""
+    body = {
+        "name": "Murmur", "id": INTEGRATION_ID, "version": "1.0.0", "author": "Murmur",
+        "channelback_files": False, "create_followup_tickets": True,
+        "urls": {key: public_url(endpoint) for key, endpoint in ENDPOINTS.items()},
+    }
+    if current_app.config["ZENDESK_PUSH_CLIENT_ID"]:
+        body["push_client_id"] = current_app.config["ZENDESK_PUSH_CLIENT_ID"]
+    return jsonify(body)
+
+
+@bp.post("/pull")
+def pull():
+    """New mentions since Zendesk's `state`, oldest first, at most 256 per call."""
+    form = schemas.load(schemas.pull_form, request.form.to_dict())
+    account = from_metadata(form["metadata"])
+    cursor = _cursor(form["state"])
+    if intake.needs_inline_fetch(account):
+        intake.poll_account(account.id,
+                            timeout=current_app.config["INLINE_FETCH_TIMEOUT_SECONDS"])
+    rows = db.session.scalars(select(StoredMention).where(
+        StoredMention.account_id == account.id, StoredMention.seq > cursor)
+        .order_by(StoredMention.seq).limit(PULL_LIMIT)).all()
+    field = current_app.config["SENTIMENT_FIELD"]
+    resources = [external_resource(m, field) for m in rows if m.filtered_reason is None]
+    state = rows[-1].seq if rows else cursor
+    return jsonify(external_resources=resources, state=json.dumps({"cursor": state}))
+
+
+def _cursor(state: str) -> int:
+    if not state:
+        return 0
+    try:
+        cursor = json.loads(state)["cursor"]
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest("state is not one Murmur issued.", code="invalid_state") from None
+    if not isinstance(cursor, int) or cursor < 0:
+        raise BadRequest("state is not one Murmur issued.", code="invalid_state")
+    return cursor
+
+
+@bp.post("/channelback")
+def channelback():
+    """Post an agent's reply to the original thread, then answer with its external id."""
+    form = schemas.load(schemas.channelback_form, request.form.to_dict())
+    account = from_metadata(form["metadata"])
+    posted = replies.send(account, message=form["message"], parent_id=form["parent_id"],
+                          thread_id=form["thread_id"],
+                          request_key=form["request_unique_identifier"])
+    return jsonify(external_id=posted.external_id, allow_channelback=True)
+
+
+@bp.get("/clickthrough")
+def clickthrough():
+    """Send the agent to the post's public page."""
+    external_id = request.args.get("external_id", "")
+    url = db.session.scalar(select(StoredMention.url).where(
+        StoredMention.external_id == external_id).limit(1)) or db.session.scalar(
+        select(PostedReply.url).where(PostedReply.external_id == external_id).limit(1))
+    if not url or not url.startswith(("https://", "http://")):
+        raise NotFound("Murmur has no public link for this item.", code="unknown_external_id")
+    return redirect(url, code=302)
+
+
+@bp.get("/health")
+def health():
+    """Zendesk's health check."""
+    return jsonify(status="ok")
+
+
+@bp.post("/events")
+def event_callback():
+    """Keep and log Zendesk's event callbacks; map our external ids to ticket ids."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("Expected a JSON body.", code="invalid_json")
+    payload = schemas.load(schemas.events_payload, body)
+    stored = events.record(payload["events"])
+    return jsonify(received=stored)

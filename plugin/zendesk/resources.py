@@ -1,0 +1,31 @@
+"""Our stored mentions as Channel Framework `external_resources`."""
+from plugin.models import StoredMention
+
+SENTIMENT_TAG = "murmur_sentiment_{label}"
+PLATFORM_LABELS = {"mastodon": "Mastodon"}
+
+
+def external_resource(mention: StoredMention, sentiment_field: str) -> dict:
+    """The external_resource for one stored mention (one ticket per thread via `thread_id`)."""
+    platform = PLATFORM_LABELS.get(mention.platform, mention.platform.title())
+    author = {"external_id": mention.author_id, "name": mention.author_name[:255]}
+    if mention.author_avatar and len(mention.author_avatar) <= 511:
+        author["image_url"] = mention.author_avatar
+    return {
+        "external_id": mention.external_id,
+        "message": (mention.text or f"(a {platform} post with no text)")[:65535],
+        "thread_id": mention.thread_id,
+        "created_at": mention.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "author": author,
+        "allow_channelback": True,
+        "display_info": [{"type": "murmur.mention", "data": {
+            "platform": mention.platform, "url": mention.url, "handle": mention.author_handle,
+            "sentiment": mention.sentiment, "sentiment_label": mention.sentiment_label,
+            "visibility": mention.visibility}}],
+        "fields": [
+            {"id": "subject",
+             "value": f"{platform} mention from {mention.author_handle}"[:255]},
+            {"id": sentiment_field,
+             "value": SENTIMENT_TAG.format(label=mention.sentiment_label)},
+        ],
+    }

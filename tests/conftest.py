@@ -1,0 +1,99 @@
+"""Shared fixtures: the app on SQLite and PostgreSQL, fakes of Mastodon and Zendesk."""
+import os
+import uuid
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+
+from plugin import create_app
+from plugin import accounts
+from plugin.db import db
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.server import LiveServer
+from tests.fakes.zendesk import FakeZendesk
+
+PG_ADMIN = os.environ.get("MURMUR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server URL to make throwaway databases on."""
+    return PG_ADMIN
+
+
+def _make_pg_database(admin_url):
+    name = f"murmur_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name, name
+
+
+def _drop_pg_database(admin_url, name):
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, pg_server):
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'murmur.db'}"
+        return
+    url, name = _make_pg_database(pg_server)
+    yield url
+    _drop_pg_database(pg_server, name)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app with migrations applied, talking http to local fakes."""
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PUBLIC_URL": "https://murmur.example",
+        "PLATFORM_ALLOW_HTTP": True,
+        "PLATFORM_RETRY_BACKOFF": 0,
+        "PLATFORM_TIMEOUT_SECONDS": 5,
+        "HUEY_IMMEDIATE": True,
+        "INLINE_FETCH_AFTER_SECONDS": 0,
+        "INSTANCE_PATH": str(tmp_path),
+    })
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def mastodon():
+    """A fake Mastodon instance on a loopback port."""
+    with FakeMastodon.served() as fake:
+        yield fake
+
+
+@pytest.fixture
+def service(app):
+    """Our app served over loopback HTTP, as Zendesk reaches it."""
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def zendesk(service):
+    """A fake Zendesk account `acme` using the served integration."""
+    with FakeZendesk(service.url, subdomain="acme") as fake:
+        yield fake
+
+
+@pytest.fixture
+def connect(app, mastodon):
+    """Connect a Mastodon account (as the CLI and admin UI do); returns (account, metadata)."""
+
+    def _connect(subdomain="acme", **values):
+        settings = {"base_url": mastodon.url, "access_token": mastodon.token, **values}
+        return accounts.connect("mastodon", subdomain, settings)
+
+    return _connect
