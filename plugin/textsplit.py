@@ -27,7 +27,8 @@ def split_reply(body: str, prefix: str, limit: int, measure: Callable[[str], int
     and each post is ``prefix + chunk + " (i/n)"`` with ``measure(post) <=
     limit``.  Cuts fall at paragraph breaks if possible, then sentence ends,
     then whitespace; a single word is cut only when it cannot fit in a part
-    on its own.  Raises ValueError when prefix and marker leave no room.
+    on its own.  Raises ValueError when prefix and marker leave no room, or
+    when not even one character of ``body`` fits beside them.
     """
     if measure(prefix + body) <= limit:
         return [prefix + body]
@@ -36,18 +37,22 @@ def split_reply(body: str, prefix: str, limit: int, measure: Callable[[str], int
         widest = f" ({'9' * digits}/{'9' * digits})"
         if limit - measure(prefix + widest) <= 0:
             raise ValueError(
-                f"prefix {prefix!r} plus a marker like {widest!r} leaves no room under limit {limit}"
+                f"prefix {prefix!r} plus a marker like {widest!r} "
+                f"leaves no room under limit {limit}"
             )
-        chunks = _chunks(body.strip(), lambda chunk: measure(prefix + chunk + widest) <= limit)
-        if len(str(len(chunks))) <= digits:
+        most = 10**digits - 1
+        chunks = _chunks(
+            body.strip(), lambda chunk: measure(prefix + chunk + widest) <= limit, most
+        )
+        if len(chunks) <= most:
             total = len(chunks)
             return [f"{prefix}{chunk} ({i}/{total})" for i, chunk in enumerate(chunks, 1)]
         digits += 1
 
 
-def _chunks(body: str, fits: Callable[[str], bool]) -> list[str]:
-    # Break points are found once for the whole body; each part then only
-    # measures text near its own start.
+def _chunks(body: str, fits: Callable[[str], bool], most: int) -> list[str]:
+    # Break points are found once for the whole body, and chunking stops as
+    # soon as there are more chunks than the marker has digits for.
     end = [len(body)]
     levels = (
         [m.start() for m in _PARAGRAPH.finditer(body)] + end,
@@ -55,7 +60,7 @@ def _chunks(body: str, fits: Callable[[str], bool]) -> list[str]:
         [m.start() for m in _WHITESPACE.finditer(body)] + end,
     )
     chunks, start = [], 0
-    while start < len(body):
+    while start < len(body) and len(chunks) <= most:
         cut = _best_cut(body, start, levels, fits)
         chunks.append(body[start:cut].strip())
         start = _SPACES.match(body, cut).end()
@@ -66,13 +71,16 @@ def _best_cut(body: str, start: int, levels: tuple, fits_chunk: Callable[[str], 
     def fits(cut: int) -> bool:
         return fits_chunk(body[start:cut].strip())
 
+    reach = _reach(body, start, fits)
     for points in levels:
-        cut = _last_fitting(points, bisect.bisect_right(points, start), fits)
+        lo, hi = bisect.bisect_right(points, start), bisect.bisect_right(points, reach)
+        cut = _last_fitting(points, lo, hi, fits)
         if cut is not None:
             return cut
     space = _WHITESPACE.search(body, start)
     word_end = space.start() if space else len(body)
-    cut = _last_fitting(range(start + 1, word_end), 0, fits) or start
+    cuts = range(start + 1, min(word_end, reach + 1))
+    cut = _last_fitting(cuts, 0, len(cuts), fits) or start
     # Inside a word the measure need not grow with every character (a URL
     # turns into a fixed-width placeholder once it is complete), so walk
     # back until the cut is both fitting and between two characters.
@@ -83,16 +91,18 @@ def _best_cut(body: str, start: int, levels: tuple, fits_chunk: Callable[[str], 
     return cut
 
 
-def _last_fitting(cuts: Sequence[int], lo: int, fits: Callable[[int], bool]) -> int | None:
-    # Gallop, then bisect: the probes stay close to one part's worth of text
-    # instead of measuring the whole remaining body.
-    good, bad, step = lo - 1, len(cuts), 1
-    while good + step < bad:
-        if not fits(cuts[good + step]):
-            bad = good + step
-            break
-        good += step
-        step *= 2
+def _reach(body: str, start: int, fits: Callable[[int], bool]) -> int:
+    # Double the span until it stops fitting: nothing beyond that fits
+    # either, so no probe below measures much more than one part's text.
+    span = 64
+    while start + span < len(body) and fits(start + span):
+        span *= 2
+    return min(start + span, len(body))
+
+
+def _last_fitting(cuts: Sequence[int], lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    # The last of cuts[lo:hi] that fits, by bisection.
+    good, bad = lo - 1, hi
     while bad - good > 1:
         middle = (good + bad) // 2
         if fits(cuts[middle]):

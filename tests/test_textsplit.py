@@ -42,7 +42,10 @@ def chunks_of(parts, prefix):
             "@a ",
             60,
             len,
-            ["@a First paragraph here. (1/2)", "@a Second paragraph is here, and it is longer. (2/2)"],
+            [
+                "@a First paragraph here. (1/2)",
+                "@a Second paragraph is here, and it is longer. (2/2)",
+            ],
             id="paragraph-break-preferred",
         ),
         pytest.param(
@@ -143,14 +146,36 @@ def test_hard_split_keeps_emoji_sequences_whole():
     assert all(len(chunk) % 7 == 0 for chunk in chunks_of(parts, ""))
 
 
+def weighted(text):
+    """A Twitter-like measure: CJK characters weigh two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
 @pytest.mark.parametrize(
-    "prefix, limit, measure",
+    "body, prefix, limit, measure, message",
     [
-        pytest.param("@someone ", 10, len, id="prefix-and-marker-exceed-limit"),
-        pytest.param("@someone ", len("@someone  (9/9)"), len, id="no-room-left"),
-        pytest.param("@someone@far.example ", 12, count_characters, id="count-characters"),
+        pytest.param(
+            "a body that is too long", "@someone ", 10, len, "leaves no room", id="marker-too-wide"
+        ),
+        pytest.param(
+            "a body that is too long",
+            "@someone ",
+            len("@someone  (9/9)"),
+            len,
+            "leaves no room",
+            id="no-room-left",
+        ),
+        pytest.param(
+            "a body that is too long",
+            "@someone@far.example ",
+            12,
+            count_characters,
+            "leaves no room",
+            id="count-characters",
+        ),
+        pytest.param("字" * 5, "", 7, weighted, "cannot fit", id="character-wider-than-room"),
     ],
 )
-def test_split_reply_rejects_prefix_without_room(prefix, limit, measure):
-    with pytest.raises(ValueError, match="leaves no room"):
-        split_reply("a body that is too long for the limit", prefix, limit, measure)
+def test_split_reply_rejects_what_cannot_fit(body, prefix, limit, measure, message):
+    with pytest.raises(ValueError, match=message):
+        split_reply(body, prefix, limit, measure)

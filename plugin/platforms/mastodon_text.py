@@ -25,17 +25,18 @@ mastodon/mastodon; docs: https://docs.joinmastodon.org/user/posting/):
 The URL pattern follows Mastodon's overrides in
 ``config/initializers/twitter_regex.rb`` (schemes, characters that may end a
 path or a query).  Known approximations: any alphabetic TLD is accepted
-(twitter-text checks a TLD list), and the stdlib has no grapheme segmenter,
-so ``_grapheme_count`` implements the UAX #29 rules from ``unicodedata`` data.
-It covers CRLF, controls, combining and spacing marks, Hangul syllables,
-emoji modifiers, tag and ZWJ sequences, and flag pairs, but not Prepend
-characters or the Indic conjunct rule (GB9c).
+(twitter-text checks a TLD list); grapheme clusters come from the ``regex``
+module's ``\\X`` (full UAX #29, which the stdlib lacks).
 """
 
 import re
-import unicodedata
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+import regex
+from bs4 import BeautifulSoup
+from bs4 import NavigableString
+from bs4 import Tag
+
+_GRAPHEME = regex.compile(r"\X")
 
 _BLOCK_TAGS = {"p", "pre", "blockquote", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -164,77 +165,5 @@ def _mentions(text: str):
             yield match
 
 
-_ZWJ = "\u200d"
-
-
 def _grapheme_count(text: str) -> int:
-    count, prev, ri_run, emoji, emoji_zwj = 0, "", 0, False, False
-    for ch in text:
-        if not prev or _is_boundary(prev, ch, ri_run, emoji_zwj):
-            count += 1
-        emoji_zwj = ch == _ZWJ and emoji
-        emoji = _is_pictographic(ch) or (emoji and _is_extend(ch) and ch != _ZWJ)
-        ri_run = ri_run + 1 if _is_regional(ch) else 0
-        prev = ch
-    return count
-
-
-def _is_boundary(prev: str, ch: str, ri_run: int, emoji_zwj: bool) -> bool:
-    if prev == "\r" and ch == "\n":
-        return False
-    if _is_control(prev) or _is_control(ch):
-        return True
-    if (_hangul(prev), _hangul(ch)) in _HANGUL_JOINS or _is_extend(ch):
-        return False
-    if emoji_zwj and _is_pictographic(ch):
-        return False
-    return not (_is_regional(ch) and ri_run % 2 == 1)
-
-
-def _is_control(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    if category == "Cf":
-        return ch not in "\u200c\u200d" and not 0xE0020 <= ord(ch) <= 0xE007F
-    return category in ("Cc", "Cs", "Zl", "Zp")
-
-
-def _is_extend(ch: str) -> bool:
-    # Marks, ZWNJ/ZWJ, halfwidth kana voicing marks, tag characters and
-    # skin-tone modifiers never start a cluster (Extend, ZWJ and SpacingMark
-    # in UAX #29 terms).
-    cp = ord(ch)
-    return (
-        unicodedata.category(ch) in ("Mn", "Me", "Mc")
-        or ch in "\u200c\u200d\uff9e\uff9f"
-        or 0xE0020 <= cp <= 0xE007F
-        or 0x1F3FB <= cp <= 0x1F3FF
-    )
-
-
-def _is_pictographic(ch: str) -> bool:
-    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
-
-
-def _is_regional(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def _hangul(ch: str) -> str:
-    cp = ord(ch)
-    if 0xAC00 <= cp <= 0xD7A3:
-        return "LV" if (cp - 0xAC00) % 28 == 0 else "LVT"
-    if 0x1100 <= cp <= 0x115F or 0xA960 <= cp <= 0xA97C:
-        return "L"
-    if 0x1160 <= cp <= 0x11A7 or 0xD7B0 <= cp <= 0xD7C6:
-        return "V"
-    if 0x11A8 <= cp <= 0x11FF or 0xD7CB <= cp <= 0xD7FB:
-        return "T"
-    return ""
-
-
-_HANGUL_JOINS = {
-    *(("L", right) for right in ("L", "V", "LV", "LVT")),
-    *((left, right) for left in ("LV", "V") for right in ("V", "T")),
-    ("LVT", "T"),
-    ("T", "T"),
-}
+    return len(_GRAPHEME.findall(text))
