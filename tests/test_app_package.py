@@ -1,6 +1,7 @@
 import json
 import shutil
 import zipfile
+from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
@@ -104,6 +105,8 @@ def test_build_zip_rewrites_manifest_url_and_skips_ignored(app_dir, tmp_path):
     with zipfile.ZipFile(dest) as archive:
         names = archive.namelist()
         reqs = json.loads(archive.read("requirements.json"))
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["domainWhitelist"] == [urlparse(MANIFEST_URL).hostname]
     assert "manifest.json" in names and "assets/iframe.html" in names
     assert names == sorted(names)
     assert not [n for n in names if n.startswith(("tmp/", ".")) or n == "zcli.apps.config.json"]

@@ -1,0 +1,128 @@
+"""Check and zip the Zendesk app in `manifest/`: `flask --app plugin app check|package`."""
+import json
+import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import click
+from flask.cli import AppGroup
+
+from plugin.app_package.files import check_files
+from plugin.app_package.files import check_images
+from plugin.app_package.files import shipped_files
+from plugin.app_package.rules import check_manifest
+from plugin.app_package.rules import check_requirements
+from plugin.app_package.rules import check_translations
+from plugin.app_package.rules import load_json
+
+MANIFEST_DIR = Path(__file__).resolve().parents[2] / "manifest"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+app_cli = AppGroup("app", help="The Zendesk app package.")
+
+
+def check_package(root: Path) -> list[str]:
+    """Return the problems Zendesk's validator would report for the app in `root` ([] = valid)."""
+    root = Path(root)
+    if not (root / "manifest.json").is_file():
+        nested = sorted(str(p.relative_to(root)) for p in root.glob("*/manifest.json"))
+        where = f" (found {nested[0]}; it must be at the package root)" if nested else ""
+        return [f"manifest.json is missing{where}"]
+    manifest, problems = load_json(root, "manifest.json")
+    if not isinstance(manifest, dict):
+        return problems or ["manifest.json: must be a JSON object"]
+    files, symlinks = shipped_files(root)
+    requirements, req_problems = load_json(root, "requirements.json", optional=True)
+    problems += check_manifest(root, manifest, requirements is not None)
+    problems += req_problems + check_requirements(requirements)
+    problems += check_translations(root, manifest, files)
+    problems += check_images(root, files, public=manifest.get("private") is False)
+    problems += [f"{rel}: symlinks are not allowed in the package" for rel in symlinks]
+    problems += check_files(root, files)
+    return problems
+
+
+def build_zip(root: Path, dest: Path, manifest_url: str | None = None) -> Path:
+    """Zip the app in `root` to `dest`, deterministically, with the files at the zip root.
+
+    Leaves out .zcliignore'd paths, dotfiles and tmp/. With `manifest_url`, the zipped
+    requirements.json points the channel integration at that URL instead, and the zipped
+    manifest.json lets the sidebar's proxied requests (which carry the secure shared secret)
+    reach that host through `domainWhitelist`.
+
+    :raise ValueError: if check_package finds problems, or `manifest_url` is not https.
+    """
+    root, dest = Path(root), Path(dest)
+    problems = check_package(root)
+    if problems:
+        raise ValueError("the app package is invalid:\n- " + "\n- ".join(problems))
+    overrides = {}
+    if manifest_url is not None:
+        overrides["requirements.json"] = _with_manifest_url(root, manifest_url)
+        overrides["manifest.json"] = _with_backend_host(root, urlparse(manifest_url).hostname)
+    files = [rel for rel in shipped_files(root)[0] if not any(p.startswith(".") for p in rel.split("/"))]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for rel in files:
+            info = zipfile.ZipInfo(rel, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, overrides.get(rel) or (root / rel).read_bytes())
+    return dest
+
+
+def _with_manifest_url(root, manifest_url):
+    parsed = urlparse(manifest_url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise ValueError(f"the channel manifest_url must be an https URL, not {manifest_url!r}")
+    requirements, _ = load_json(root, "requirements.json", optional=True)
+    integrations = (requirements or {}).get("channel_integrations") or {}
+    if not integrations:
+        raise ValueError("requirements.json has no channel integration to point at the manifest URL")
+    for fields in integrations.values():
+        fields["manifest_url"] = manifest_url
+    return (json.dumps(requirements, indent=2) + "\n").encode("utf-8")
+
+
+def _with_backend_host(root, host):
+    manifest, _ = load_json(root, "manifest.json")
+    allowed = manifest.get("domainWhitelist") or []
+    manifest["domainWhitelist"] = allowed + [host] if host not in allowed else allowed
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+
+
+root_option = click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                           default=MANIFEST_DIR, show_default=True, help="The app directory.")
+
+
+@app_cli.command("package")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default="dist/murmur-zendesk-app.zip", show_default=True, help="Where to write the zip.")
+@click.option("--public-url", help="The https base URL of this service (default: PUBLIC_URL).")
+@root_option
+def package_command(out, public_url, root):
+    """Check the app and zip it for upload, pointing the channel at this service."""
+    from flask import current_app
+
+    public_url = public_url or current_app.config.get("PUBLIC_URL")
+    if not public_url:
+        raise click.UsageError("no public URL: pass --public-url or set PUBLIC_URL")
+    manifest_url = public_url.rstrip("/") + "/channel/manifest.json"
+    try:
+        path = build_zip(root, out, manifest_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"channel manifest_url: {manifest_url}")
+    click.echo(str(path))
+
+
+@app_cli.command("check")
+@root_option
+def check_command(root):
+    """List the problems Zendesk's validator would report; exit 1 if there are any."""
+    problems = check_package(root)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{root}: no problems found")
