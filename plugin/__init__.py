@@ -33,6 +33,7 @@ def register_extensions(app):
 def register_blueprints(app):
     """One blueprint per HTTP surface."""
     from plugin import health
+    from plugin import sidebar
     from plugin import webhooks
     from plugin.zendesk import admin
     from plugin.zendesk import channel
@@ -40,6 +41,7 @@ def register_blueprints(app):
     app.register_blueprint(channel.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(sidebar.bp)
     app.register_blueprint(health.bp)
 
 

@@ -59,18 +59,28 @@ def list_accounts():
 @installations_cli.command("add")
 @click.argument("subdomain")
 @click.option("--secret", default=None, help="Use this shared secret instead of a new one.")
-def add_installation(subdomain, secret):
+@click.option("--api-email", default=None,
+              help="Optional: a Zendesk agent's email, for reading requesters' identities.")
+@click.option("--api-token", default=None, envvar="ZENDESK_API_TOKEN",
+              help="Optional: that agent's Zendesk API token (or set ZENDESK_API_TOKEN).")
+def add_installation(subdomain, secret, api_email, api_token):
     """Register a Zendesk subdomain; print the sidebar's shared secret last."""
     try:
         subdomain = accounts.check_subdomain(subdomain)
     except AppError as exc:
         raise click.ClickException(exc.message) from None
-    if secret is not None and len(secret) < 16:
-        raise click.ClickException("The shared secret must be at least 16 characters.")
+    if secret is not None and len(secret.encode()) < 32:
+        # HS256 keys shorter than the hash are weak (RFC 7518 §3.2).
+        raise click.ClickException("The shared secret must be at least 32 bytes.")
     secret = secret or secrets.token_urlsafe(32)
     installation = db.session.scalar(select(Installation).where(
         Installation.subdomain == subdomain)) or Installation(subdomain=subdomain)
     installation.secret_sealed = box().seal(secret)
+    if bool(api_email) != bool(api_token):
+        raise click.ClickException("Give both --api-email and --api-token, or neither.")
+    if api_email:
+        installation.api_email = api_email
+        installation.api_token_sealed = box().seal(api_token)
     db.session.add(installation)
     db.session.commit()
     click.echo(f"Installation for {subdomain}.zendesk.com; put this in the app's Shared secret:")

@@ -29,6 +29,7 @@ def load(app, test_config=None):
         PLATFORM_RETRY_BACKOFF=0.5,
         HUEY_IMMEDIATE=False,
         SENTIMENT_FIELD="murmur_sentiment",
+        SIDEBAR_HISTORY_TTL_SECONDS=600,
         ZENDESK_PUSH_CLIENT_ID=None,
     )
     for name in ENV_NAMES:

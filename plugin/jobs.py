@@ -29,13 +29,16 @@ def queue_file(config) -> Path:
 
 def init_app(app):
     """Create the queue and register Murmur's tasks on it."""
-    app.config["INSTANCE_PATH"] = app.instance_path
+    # A configured INSTANCE_PATH (tests, operators) wins over Flask's default folder.
+    app.config.setdefault("INSTANCE_PATH", app.instance_path)
     huey = make_huey(app.config)
     in_app = _in_app_context(app)
 
     from plugin import intake
+    from plugin.sidebar import history
 
     poll = huey.task(name="murmur.poll_account")(in_app(intake.poll_account))
+    refresh_history = huey.task(name="murmur.refresh_history")(in_app(history.refresh_task))
 
     @huey.periodic_task(crontab(minute="*"), name="murmur.poll_due")
     @in_app
@@ -45,7 +48,8 @@ def init_app(app):
             poll(account_id)
 
     app.extensions["huey"] = huey
-    app.extensions["murmur.tasks"] = {"poll_account": poll, "poll_due": poll_due}
+    app.extensions["murmur.tasks"] = {"poll_account": poll, "poll_due": poll_due,
+                                      "refresh_history": refresh_history}
 
 
 def _in_app_context(app):

@@ -47,6 +47,8 @@ class Installation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subdomain: Mapped[str] = mapped_column(String(63), unique=True)
     secret_sealed: Mapped[str] = mapped_column(Text)
+    api_email: Mapped[str | None] = mapped_column(String(255))
+    api_token_sealed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -176,3 +178,38 @@ class TicketLink(db.Model):
     external_id: Mapped[str] = mapped_column(String(255))
     ticket_id: Mapped[int] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProfileLink(db.Model):
+    """A Zendesk requester known to be a social author (seen on a ticket, or linked by hand)."""
+
+    __tablename__ = "profile_links"
+    __table_args__ = (
+        UniqueConstraint("subdomain", "requester_id", "author_id", name="uq_profile_links"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subdomain: Mapped[str] = mapped_column(String(63))
+    requester_id: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(255))
+    author: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HistoryCache(db.Model):
+    """An author's public profile and recent posts, as last fetched through an account."""
+
+    __tablename__ = "history_cache"
+    __table_args__ = (
+        UniqueConstraint("account_id", "author_id", name="uq_history_account_author"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(String(255))
+    profile: Mapped[dict] = mapped_column(JSON)
+    posts: Mapped[list] = mapped_column(JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

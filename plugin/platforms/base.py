@@ -29,6 +29,14 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """An author's public profile beyond what a post carries."""
+
+    author: Author
+    followers_count: int | None = None
+
+
+@dataclass(frozen=True)
 class Mention:
     """One public post, normalised. Every adapter and entry point produces this shape."""
 
@@ -121,7 +129,7 @@ class Adapter(ABC):
             if value and spec.choices and value not in spec.choices:
                 raise NotConfigured(f"{spec.label} must be one of {', '.join(spec.choices)}.")
             if value and spec.max_int is not None and not (
-                    value.isdigit() and int(value) <= spec.max_int):
+                    value.isascii() and value.isdigit() and int(value) <= spec.max_int):
                 raise NotConfigured(f"{spec.label} must be a whole number from 0 to "
                                     f"{spec.max_int}.")
             if value:
@@ -175,6 +183,17 @@ class Adapter(ABC):
     @abstractmethod
     def recent_posts(self, author: Author, limit: int = 20) -> list[Mention]:
         """The author's recent public posts, newest first."""
+
+    @abstractmethod
+    def profile(self, author: Author) -> Profile:
+        """The author's current public profile."""
+
+    @abstractmethod
+    def lookup(self, handle: str) -> Author:
+        """The author behind a handle as an agent types it (`@user@domain`, `user`).
+
+        :raise Refused: no such author (status 404).
+        """
 
     def is_own(self, mention: Mention, identity_user_id: str) -> bool:
         """Whether the brand account itself wrote `mention`."""

@@ -3,14 +3,19 @@ from datetime import datetime
 
 
 class PlatformError(Exception):
-    """Base for anything that went wrong talking to a platform."""
+    """Base for anything that went wrong talking to a platform.
+
+    `resume_at`, when set, is the earliest moment the platform wants to hear from us again.
+    """
 
     code = "platform_error"
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None,
+                 resume_at: datetime | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.resume_at = resume_at
 
 
 class NotConfigured(PlatformError):
@@ -31,8 +36,7 @@ class RateLimited(PlatformError):
     code = "platform_rate_limited"
 
     def __init__(self, message: str, *, resume_at: datetime, status: int | None = 429):
-        super().__init__(message, status=status)
-        self.resume_at = resume_at
+        super().__init__(message, status=status, resume_at=resume_at)
 
 
 class Refused(PlatformError):

@@ -22,20 +22,32 @@ DEFAULT_BACKOFF = timedelta(seconds=60)
 def check_base_url(url: str, allow_http: bool) -> str:
     """Return `url` without a trailing slash if it is an acceptable API base URL.
 
-    :raise NotConfigured: not http(s), no host, or plain http when not allowed.
+    The host is lower-cased and a default port dropped, so one server has one spelling.
+
+    :raise NotConfigured: not http(s), no host, credentials in it, or plain http when not
+        allowed.
     """
     parts = urlsplit((url or "").strip())
     allowed = {"https", "http"} if allow_http else {"https"}
-    if parts.scheme not in allowed or not parts.hostname:
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in allowed or not parts.hostname or port == -1:
         need = "an http or https URL" if allow_http else "an https URL"
         raise NotConfigured(f"The API base URL must be {need}, got {url!r}.")
-    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    if parts.username or parts.password:
+        raise NotConfigured("The API base URL must not hold a user name or password.")
+    # One server, one spelling: our external ids are built from this URL.
+    default = {"https": 443, "http": 80}[parts.scheme]
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
 class PlatformHTTP:
     """A `requests.Session` bound to one API base URL and credential.
 
-    GETs are retried on connection errors and 502/503/504 (honouring Retry-After); POSTs
+    GETs are retried on connection errors and 502/503/504 with a short back-off; POSTs
     are not, since only the caller knows whether a repeat is safe. Any error status becomes
     a typed `PlatformError`.
     """
@@ -48,10 +60,13 @@ class PlatformHTTP:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers or {})
+        # Retry-After is not slept out inside a call (urllib3 would block a worker for the
+        # whole window and retry 429s): it travels on the error as `resume_at`, and the
+        # account's poll schedule honours it.
         retry = Retry(
             total=retries, connect=retries, read=0, status=retries, backoff_factor=backoff,
             status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}),
-            respect_retry_after_header=True, raise_on_status=False,
+            respect_retry_after_header=False, raise_on_status=False,
         )
         adapter = HTTPAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
@@ -101,7 +116,8 @@ class PlatformHTTP:
                               status=status)
         if status < 500:
             return Refused(detail, status=status)
-        return Unavailable(f"The platform answered {status}: {detail}", status=status)
+        return Unavailable(f"The platform answered {status}: {detail}", status=status,
+                           resume_at=retry_after(response.headers))
 
 
 def retry_after(headers) -> datetime | None:

@@ -1,4 +1,5 @@
 """Mastodon: mentions from notifications (and hashtag timelines), replies as statuses."""
+import hashlib
 import json
 from datetime import datetime
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from plugin.platforms.base import Batch
 from plugin.platforms.base import Identity
 from plugin.platforms.base import Mention
 from plugin.platforms.base import Posted
+from plugin.platforms.base import Profile
 from plugin.platforms.base import SettingField
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
@@ -23,6 +25,8 @@ TAG_PAGE = 40
 MAX_PAGES = 25
 DEFAULT_LIMIT = 500
 DEFAULT_URL_LENGTH = 23
+# "mastodon:" + host + ":user:" + a 20-digit id must fit Zendesk's 255-character ids.
+MAX_HOST_IN_ID = 200
 
 
 class MastodonAdapter(Adapter):
@@ -42,8 +46,7 @@ class MastodonAdapter(Adapter):
 
     def __init__(self, settings, credentials, **kwargs):
         super().__init__(settings, credentials, **kwargs)
-        netloc = urlsplit(self.base_url).netloc.lower()
-        self.host = netloc.encode("idna").decode("ascii") if not netloc.isascii() else netloc
+        self.host = _id_host(urlsplit(self.base_url).netloc.lower())
         self._instance_rules = None
 
     @classmethod
@@ -126,7 +129,9 @@ class MastodonAdapter(Adapter):
             fresh = [item for item in page if _posted_at(item) >= since]
             items.extend(fresh)
             next_link = response.links.get("next", {}).get("url")
-            if len(fresh) < len(page) or not next_link:
+            # Notifications come in notification order, not post order: a stale post can sit
+            # among fresh ones (an edit adding the brand), so only an all-stale page ends it.
+            if not fresh or not next_link:
                 break
             url, query = next_link, None
         return items, newest
@@ -217,10 +222,26 @@ class MastodonAdapter(Adapter):
         )
 
     def recent_posts(self, author, limit=20):
-        user_id = author.id.rsplit(":", 1)[1]
-        statuses = self.http.get(f"/api/v1/accounts/{user_id}/statuses",
+        # The brand's own instance answers for remote authors too (federated copies).
+        statuses = self.http.get(f"/api/v1/accounts/{_local_id(author)}/statuses",
                                  params={"limit": min(limit, 40), "exclude_reblogs": "true"})
         return [self.to_mention(status, raw=status) for status in statuses.json()]
+
+    def profile(self, author):
+        account = self.http.get(f"/api/v1/accounts/{_local_id(author)}").json()
+        return Profile(author=self.to_author(account),
+                       followers_count=account.get("followers_count"))
+
+    def lookup(self, handle):
+        acct = handle.strip().lstrip("@")
+        if not acct or any(ch.isspace() for ch in acct):
+            raise Refused(f"{handle!r} is not a Mastodon handle.", status=404)
+        try:
+            account = self.http.get("/api/v1/accounts/lookup", params={"acct": acct}).json()
+        except Refused as exc:
+            raise Refused(f"No Mastodon account @{acct} is known to {self.host}.",
+                          status=404) from exc
+        return self.to_author(account)
 
 
 def hashtags(value: str) -> list[str]:
@@ -231,6 +252,19 @@ def hashtags(value: str) -> list[str]:
         if tag and tag not in seen:
             seen.append(tag)
     return seen
+
+
+def _id_host(netloc: str) -> str:
+    """The instance as it appears in our ids: ASCII, and short enough that ids stay ≤ 255."""
+    host = netloc if netloc.isascii() else netloc.encode("idna").decode("ascii")
+    if len(host) > MAX_HOST_IN_ID:
+        return "h-" + hashlib.sha256(host.encode()).hexdigest()[:32]
+    return host
+
+
+def _local_id(author) -> str:
+    """The author's account id on the brand's instance (the last part of our author id)."""
+    return author.id.rsplit(":", 1)[1]
 
 
 def _parse_time(value: str) -> datetime:

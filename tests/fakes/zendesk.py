@@ -54,6 +54,8 @@ class FakeZendesk:
         self.returned: list[dict] = []
         self.pull_results: list[dict] = []
         self._ids = itertools.count(1001)
+        self.users: dict[int, dict] = {}
+        self.api_requests: list[dict] = []
         self._server = LiveServer(self._return_app())
         self.manifest = None
 
@@ -74,7 +76,30 @@ class FakeZendesk:
             self.returned.append(request.form.to_dict())
             return "<p>Account saved</p>"
 
+        @app.get("/api/v2/tickets/<int:ticket_id>.json")
+        def show_ticket(ticket_id):
+            self.api_requests.append({"path": request.path, "auth": request.authorization})
+            ticket = self.tickets.get(ticket_id)
+            if ticket is None:
+                return {"error": "RecordNotFound", "description": "Not found"}, 404
+            return {"ticket": {"id": ticket.id, "requester_id": ticket.requester.get("user_id"),
+                               "status": ticket.status, "subject": "Social mention"}}
+
+        @app.get("/api/v2/users/<int:user_id>/identities.json")
+        def identities(user_id):
+            self.api_requests.append({"path": request.path, "auth": request.authorization})
+            user = self.users.get(user_id)
+            if user is None:
+                return {"error": "RecordNotFound", "description": "Not found"}, 404
+            return {"identities": user["identities"], "next_page": None, "previous_page": None,
+                    "count": len(user["identities"])}
+
         return app
+
+    @property
+    def api_netloc(self):
+        """Where zenpy should send REST calls (ZENPY_FORCE_NETLOC)."""
+        return self._server.url.split("://", 1)[1]
 
     @property
     def return_url(self):
@@ -184,7 +209,8 @@ class FakeZendesk:
                            if t.thread_id == thread and t.status != "closed"), None)
         type_id = "comment_on_existing_ticket"
         if ticket is None:
-            ticket = Ticket(id=next(self._ids), thread_id=thread, requester=resource["author"],
+            ticket = Ticket(id=next(self._ids), thread_id=thread,
+                            requester={**resource["author"], "user_id": self._user_for(resource)},
                             fields=resource.get("fields", []))
             self.tickets[ticket.id] = ticket
             type_id = "comment_on_new_ticket"
@@ -221,6 +247,18 @@ class FakeZendesk:
             validate(event, "event_callback_any.json")
         response = self.http.post(self._url("event_callback_url"), json={"events": stamped})
         assert response.status_code == 200, response.text
+
+    def _user_for(self, resource):
+        """The end user Zendesk keeps for a resource's author, with an any_channel identity."""
+        author = resource["author"]
+        for user_id, user in self.users.items():
+            if any(i["value"] == author["external_id"] for i in user["identities"]):
+                return user_id
+        user_id = next(self._ids)
+        self.users[user_id] = {"name": author.get("name"), "identities": [{
+            "id": next(self._ids), "user_id": user_id, "type": "any_channel",
+            "value": author["external_id"], "primary": True, "verified": True}]}
+        return user_id
 
     def ticket_for(self, external_id) -> Ticket:
         """The ticket an external id was imported onto."""

@@ -1,0 +1,100 @@
+"""The sidebar API the Zendesk app calls through Zendesk's proxy."""
+from flask import Blueprint
+from flask import jsonify
+from flask import request
+from sqlalchemy import select
+
+from plugin.accounts import adapter_for
+from plugin.db import db
+from plugin.errors import BadRequest
+from plugin.errors import NotFound
+from plugin.models import Account
+from plugin.platforms import REGISTRY
+from plugin.platforms.errors import Refused
+from plugin.sidebar import history as histories
+from plugin.sidebar import resolve
+from plugin.sidebar.auth import authorised_subdomain
+from plugin.sidebar.schemas import link_request
+from plugin.sidebar.schemas import sidebar_document
+from plugin.zendesk.schemas import load
+
+bp = Blueprint("sidebar", __name__, url_prefix="/api/sidebar")
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket(ticket_id):
+    """The panel's document for a ticket of the token's subdomain."""
+    subdomain, claims = authorised_subdomain()
+    _check_claim(claims, "ticket_id", ticket_id)
+    requester_id = _requester_id(request.args.get("requester_id") or claims.get("requester_id"))
+    match = resolve.author_of_ticket(subdomain, ticket_id, requester_id)
+    return jsonify(sidebar_document.dump(_document(subdomain, ticket_id, requester_id, match)))
+
+
+@bp.post("/links")
+def link():
+    """Link a handle on a connected platform to the requester, then answer as `ticket` does.
+
+    :raise NotFound: no connected account on that platform, or no such handle there.
+    """
+    subdomain, claims = authorised_subdomain()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Expected a JSON object.", code="invalid_json")
+    data = load(link_request, body)
+    _check_claim(claims, "ticket_id", data["ticket_id"])
+    account = db.session.scalar(select(Account).where(
+        Account.subdomain == subdomain, Account.platform == data["platform"],
+        Account.active.is_(True)).order_by(Account.id).limit(1))
+    if account is None:
+        raise NotFound(f"No {data['platform']} account is connected for this Zendesk.",
+                       code="platform_not_connected")
+    try:
+        author = adapter_for(account).lookup(data["handle"])
+    except Refused as exc:
+        raise NotFound(exc.message, code="profile_not_found") from None
+    match = resolve.Match(account=account, author=author)
+    resolve.remember(subdomain, data["requester_id"], match, source="manual")
+    return jsonify(sidebar_document.dump(
+        _document(subdomain, data["ticket_id"], data["requester_id"], match)))
+
+
+def _document(subdomain, ticket_id, requester_id, match):
+    connected = [{"platform": a.platform, "label": REGISTRY[a.platform].label,
+                  "account": a.brand_handle}
+                 for a in db.session.scalars(select(Account).where(
+                     Account.subdomain == subdomain, Account.active.is_(True))
+                     .order_by(Account.id))]
+    document = {"ticket_id": ticket_id, "state": "unknown", "profile": None, "sentiment": None,
+                "posts": [], "stale": False, "stale_reason": None, "fetched_at": None,
+                "connected_platforms": connected}
+    if match is None:
+        return document
+    seen = histories.history(match.account, match.author)
+    platform = match.account.platform
+    others = [{**other, "platform_label": REGISTRY[other["platform"]].label}
+              for other in resolve.other_profiles(subdomain, requester_id, match.author.id)
+              if other["platform"] in REGISTRY]
+    profile = {**seen.profile, "author_id": match.author.id, "platform": platform,
+               "platform_label": REGISTRY[platform].label, "other_profiles": others}
+    profile.pop("id", None)
+    document.update(state="found", profile=profile, posts=seen.posts,
+                    sentiment=histories.summarise(seen.posts), stale=seen.stale,
+                    stale_reason=seen.stale_reason, fetched_at=seen.fetched_at)
+    return document
+
+
+def _requester_id(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadRequest("requester_id must be a number.", code="invalid_requester") from None
+
+
+def _check_claim(claims, name, value):
+    # Claims are written by the app's browser code; one that disagrees with the URL is refused.
+    if name in claims and str(claims[name]) != str(value):
+        raise BadRequest(f"The token's {name} does not match the request.",
+                         code="claim_mismatch")

@@ -1,0 +1,180 @@
+"""A customer's public profile and recent posts, cached per account with stale-while-refresh.
+
+A cached history younger than the TTL is served as is. An older one is served at once while a
+background task refreshes it, so an agent never waits twice for the same customer. With no
+cache the history is fetched inline; if the platform fails, what Murmur already holds (the
+cache, or the author's stored mentions) is served and flagged as possibly out of date.
+"""
+import logging
+from dataclasses import asdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy import update
+
+from plugin import sentiment
+from plugin.accounts import adapter_for
+from plugin.db import db
+from plugin.db import insert_ignoring_duplicates
+from plugin.models import Account
+from plugin.models import HistoryCache
+from plugin.models import StoredMention
+from plugin.models import utcnow
+from plugin.platforms.base import Author
+from plugin.platforms.errors import PlatformError
+
+log = logging.getLogger(__name__)
+
+RECENT_POSTS = 20
+RETRY_FAILED_REFRESH = timedelta(minutes=1)
+REFRESH_LEASE = timedelta(seconds=60)
+
+
+@dataclass
+class History:
+    """What the sidebar shows of one author."""
+
+    profile: dict
+    posts: list[dict]
+    fetched_at: object
+    stale: bool = False
+    stale_reason: str | None = None
+
+
+def history(account: Account, author: Author) -> History:
+    """The author's history as seen through `account` (see the module docstring)."""
+    row = _cached(account.id, author.id)
+    now = utcnow()
+    if row is not None and now < row.refresh_after:
+        return _from_row(row)
+    if row is not None:
+        _schedule_refresh(row, author)
+        return _from_row(row)
+    try:
+        return _from_row(refresh(account, author))
+    except PlatformError as exc:
+        log.warning("account %s: history of %s unavailable: %s", account.id, author.id, exc)
+        return _from_stored_mentions(account, author, exc.message)
+
+
+def refresh(account: Account, author: Author) -> HistoryCache:
+    """Fetch the author's profile and posts from the platform and cache them.
+
+    :raise PlatformError: the platform failed; the cache keeps its data and notes the error.
+    """
+    adapter = adapter_for(account)
+    try:
+        profile = adapter.profile(author)
+        posts = adapter.recent_posts(author, RECENT_POSTS)
+    except PlatformError as exc:
+        _note_failure(account.id, author, exc)
+        raise
+    ours = _stored_ids(account.id, [post.external_id for post in posts])
+    values = {
+        "profile": {**asdict(profile.author), "followers_count": profile.followers_count},
+        "posts": [_post(post, account, ours) for post in posts],
+        "fetched_at": utcnow(), "last_error": None, "refreshing_until": None,
+        "refresh_after": utcnow() + _ttl(),
+    }
+    return _upsert(account.id, author.id, values)
+
+
+def refresh_task(account_id: int, author: dict):
+    """Background refresh (a Huey task body); failures are recorded on the cache row."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        return
+    try:
+        refresh(account, Author(**author))
+    except PlatformError:
+        pass  # _note_failure recorded it; the next sidebar view retries after a minute
+
+
+def summarise(posts: list[dict]) -> dict | None:
+    """Average score with its label, counts per label, and the trend oldest first."""
+    if not posts:
+        return None
+    scores = [post["sentiment"] for post in posts]
+    average = round(sum(scores) / len(scores), 4)
+    counts = {label: 0 for label in ("positive", "neutral", "negative")}
+    for post in posts:
+        counts[post["label"]] += 1
+    trend = [{"posted_at": post["posted_at"], "score": post["sentiment"]}
+             for post in sorted(posts, key=lambda p: (p["posted_at"], p["id"]))]
+    return {"average": average, "label": sentiment.label_for(average), "counts": counts,
+            "trend": trend}
+
+
+def _ttl():
+    return timedelta(seconds=current_app.config["SIDEBAR_HISTORY_TTL_SECONDS"])
+
+
+def _cached(account_id, author_id):
+    return db.session.scalar(select(HistoryCache).where(
+        HistoryCache.account_id == account_id, HistoryCache.author_id == author_id))
+
+
+def _from_row(row) -> History:
+    return History(profile=row.profile, posts=row.posts, fetched_at=row.fetched_at,
+                   stale=row.last_error is not None, stale_reason=row.last_error)
+
+
+def _schedule_refresh(row, author):
+    now = utcnow()
+    claimed = db.session.execute(update(HistoryCache).where(
+        HistoryCache.id == row.id,
+        (HistoryCache.refreshing_until.is_(None)) | (HistoryCache.refreshing_until < now),
+    ).values(refreshing_until=now + REFRESH_LEASE)).rowcount
+    db.session.commit()
+    if claimed:
+        current_app.extensions["murmur.tasks"]["refresh_history"](row.account_id, asdict(author))
+
+
+def _note_failure(account_id, author, exc):
+    db.session.rollback()
+    db.session.execute(update(HistoryCache).where(
+        HistoryCache.account_id == account_id, HistoryCache.author_id == author.id,
+    ).values(last_error=f"{exc.message}"[:500], refreshing_until=None,
+             refresh_after=utcnow() + RETRY_FAILED_REFRESH))
+    db.session.commit()
+
+
+def _upsert(account_id, author_id, values) -> HistoryCache:
+    insert_ignoring_duplicates(HistoryCache, [{"account_id": account_id, "author_id": author_id,
+                                               **values}], ["account_id", "author_id"])
+    db.session.execute(update(HistoryCache).where(
+        HistoryCache.account_id == account_id, HistoryCache.author_id == author_id)
+        .values(**values))
+    db.session.commit()
+    return _cached(account_id, author_id)
+
+
+def _stored_ids(account_id, ids):
+    return set(db.session.scalars(select(StoredMention.external_id).where(
+        StoredMention.account_id == account_id, StoredMention.external_id.in_(ids))))
+
+
+def _post(post, account, ours) -> dict:
+    scored = sentiment.score(post.text)
+    brand = account.brand_handle.lower()
+    return {
+        "id": post.external_id, "text": post.text, "url": post.url,
+        "posted_at": post.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sentiment": scored.score, "label": scored.label,
+        "mentions_brand": post.external_id in ours or brand in post.text.lower(),
+    }
+
+
+def _from_stored_mentions(account, author, reason) -> History:
+    rows = db.session.scalars(select(StoredMention).where(
+        StoredMention.account_id == account.id, StoredMention.author_id == author.id)
+        .order_by(StoredMention.posted_at.desc()).limit(RECENT_POSTS)).all()
+    posts = [{"id": m.external_id, "text": m.text, "url": m.url,
+              "posted_at": m.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "sentiment": m.sentiment, "label": m.sentiment_label, "mentions_brand": True}
+             for m in rows]
+    return History(profile={**asdict(author), "followers_count": None}, posts=posts,
+                   fetched_at=rows[0].ingested_at if rows else None, stale=True,
+                   stale_reason=reason)

@@ -1,0 +1,63 @@
+"""Every registered adapter conforms to the Adapter interface."""
+import inspect
+
+import pytest
+
+from plugin.platforms import REGISTRY
+from plugin.platforms import adapter_class
+from plugin.platforms.base import Adapter
+from plugin.platforms.base import SettingField
+from plugin.platforms.errors import NotConfigured
+
+ADAPTERS = sorted(REGISTRY.items())
+ABSTRACT = sorted(Adapter.__abstractmethods__)
+
+
+def dummy(cls):
+    """An instance of `cls` built from placeholder settings (no request is made)."""
+    settings = {"base_url": "https://platform.example"}
+    credentials = {spec.name: "dummy" for spec in cls.fields if spec.secret}
+    return cls(settings, credentials)
+
+
+@pytest.mark.parametrize(("key", "cls"), ADAPTERS)
+def test_class_is_an_adapter_named_by_its_key(key, cls):
+    assert issubclass(cls, Adapter)
+    assert cls.name == key
+    assert isinstance(cls.label, str) and cls.label
+
+
+@pytest.mark.parametrize(("key", "cls"), ADAPTERS)
+def test_fields_have_a_base_url_and_a_secret(key, cls):
+    assert cls.fields and all(isinstance(spec, SettingField) for spec in cls.fields)
+    names = [spec.name for spec in cls.fields]
+    assert len(names) == len(set(names))
+    assert "base_url" in names
+    assert any(spec.secret for spec in cls.fields)
+
+
+@pytest.mark.parametrize(("key", "cls"), ADAPTERS)
+def test_intake_modes_are_known(key, cls):
+    assert cls.intake and set(cls.intake) <= {"poll", "webhook"}
+
+
+@pytest.mark.parametrize(("key", "cls"), ADAPTERS)
+def test_implements_every_abstract_method(key, cls):
+    assert not inspect.isabstract(cls)
+    for method in ABSTRACT:
+        assert getattr(cls, method) is not getattr(Adapter, method), method
+    adapter = dummy(cls)
+    assert adapter.base_url == "https://platform.example"
+
+
+@pytest.mark.parametrize(("key", "cls"), ADAPTERS)
+def test_adapter_class_finds_it(key, cls):
+    assert adapter_class(key) is cls
+
+
+def test_unknown_platform_names_the_known_ones():
+    with pytest.raises(NotConfigured) as raised:
+        adapter_class("nope")
+    assert "'nope'" in raised.value.message
+    for key in REGISTRY:
+        assert key in raised.value.message
