@@ -102,6 +102,8 @@ def from_metadata(metadata: str) -> Account:
     except (ValueError, KeyError, TypeError):
         raise BadRequest("metadata is not a Murmur account reference.",
                          code="invalid_metadata") from None
+    if "\x00" in uid + secret:  # PostgreSQL cannot even compare text holding NUL
+        raise BadRequest("metadata is not a Murmur account reference.", code="invalid_metadata")
     account = db.session.scalar(select(Account).where(Account.uid == uid))
     if account is None or not account.active:
         raise NotFound("No connected account matches this metadata.", code="unknown_account")

@@ -4,6 +4,7 @@ import logging
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
+from plugin.db import db
 from plugin.platforms import errors as platform_errors
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,12 @@ def register(app):
     @app.errorhandler(HTTPException)
     def _http_error(exc):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+        # Keep the exception's own headers (a 405 must say which methods are Allowed).
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return error_response(exc.code or 500, code, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error")
+        db.session.rollback()  # leave nothing half-written, and the session usable
         return error_response(500, "internal_error", "Something went wrong on our side.")

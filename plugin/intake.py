@@ -89,13 +89,12 @@ def _record_failure(account, exc):
     account.last_error_at = now
     account.consecutive_failures += 1
     account.poll_lease_until = None
+    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    backoff = now + (AUTH_RETRY if isinstance(exc, AuthFailed)
+                     else min(interval * 2 ** account.consecutive_failures, MAX_BACKOFF))
     if isinstance(exc, RateLimited):
         account.next_poll_at = max(exc.resume_at, now)
-    elif isinstance(exc, AuthFailed):
-        account.next_poll_at = now + AUTH_RETRY
-    else:
-        interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
-        account.next_poll_at = now + min(interval * 2 ** account.consecutive_failures,
-                                          MAX_BACKOFF)
+    else:  # a Retry-After on a failure only ever delays us further
+        account.next_poll_at = max(backoff, exc.resume_at or backoff)
     log.warning("account %s: poll failed: %s", account.id, account.last_error)
     db.session.commit()

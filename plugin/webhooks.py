@@ -6,7 +6,7 @@ signature check through its adapter; a platform that only polls answers with a c
 from flask import Blueprint
 
 from plugin.errors import NotFound
-from plugin.platforms import adapter_class
+from plugin.platforms import REGISTRY
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -17,7 +17,9 @@ def receive(platform):
 
     :raise NotFound: the platform is unknown or takes no webhooks.
     """
-    cls = adapter_class(platform)
+    cls = REGISTRY.get(platform)
+    if cls is None:
+        raise NotFound(f"Murmur knows no platform {platform!r}.", code="unknown_platform")
     if "webhook" not in cls.intake:
         raise NotFound(f"{cls.label} mentions are polled; Murmur takes no {cls.label} webhooks.",
                        code="no_webhooks")

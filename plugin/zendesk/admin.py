@@ -10,6 +10,7 @@ from sqlalchemy import select
 from plugin import accounts
 from plugin.db import db
 from plugin.errors import BadRequest
+from plugin.errors import NotFound
 from plugin.models import Account
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
@@ -33,6 +34,9 @@ def admin_ui():
     context = {key: form[key] for key in ("return_url", "subdomain", "locale",
                                           "instance_push_id", "zendesk_access_token")}
     context["subdomain"] = accounts.check_subdomain(context["subdomain"])
+    if account is not None and account.subdomain != context["subdomain"]:
+        raise NotFound("No connected account of this Zendesk matches this metadata.",
+                       code="unknown_account")
     context["account"] = account.uid if account else None
     platform = account.platform if account else request.form.get("platform", "mastodon")
     values = dict(account.settings) if account else {}
@@ -46,8 +50,11 @@ def _save():
     except ValueError:
         raise BadRequest("This form has expired. Close it and open the account again from "
                          "Zendesk.", code="form_expired") from None
+    schemas.check_values(request.form.to_dict())
     account = db.session.scalar(select(Account).where(Account.uid == context["account"])) \
         if context.get("account") else None
+    if context.get("account") and account is None:
+        raise NotFound("This account is no longer connected.", code="unknown_account")
     platform = account.platform if account else request.form.get("platform", "")
     cls = adapter_class(platform)
     values = {spec.name: request.form.get(spec.name, "") for spec in cls.fields}

@@ -78,7 +78,8 @@ def _cursor(state: str) -> int:
         cursor = json.loads(state)["cursor"]
     except (ValueError, KeyError, TypeError):
         raise BadRequest("state is not one Murmur issued.", code="invalid_state") from None
-    if not isinstance(cursor, int) or cursor < 0:
+    # bool is an int to Python, and seq is a signed 64-bit column.
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or not 0 <= cursor < 2**63:
         raise BadRequest("state is not one Murmur issued.", code="invalid_state")
     return cursor
 
@@ -98,6 +99,8 @@ def channelback():
 def clickthrough():
     """Send the agent to the post's public page."""
     external_id = request.args.get("external_id", "")
+    if not external_id or len(external_id) > 255 or "\x00" in external_id:
+        raise NotFound("Murmur has no public link for this item.", code="unknown_external_id")
     url = db.session.scalar(select(StoredMention.url).where(
         StoredMention.external_id == external_id).limit(1)) or db.session.scalar(
         select(PostedReply.url).where(PostedReply.external_id == external_id).limit(1))
@@ -115,9 +118,24 @@ def health():
 @bp.post("/events")
 def event_callback():
     """Keep and log Zendesk's event callbacks; map our external ids to ticket ids."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("Expected a JSON body.", code="invalid_json")
+    body = _json_body()
     payload = schemas.load(schemas.events_payload, body)
     stored = events.record(payload["events"])
     return jsonify(received=stored)
+
+
+def _json_body():
+    """The request's JSON body, strictly parsed (no NaN or Infinity, no runaway nesting).
+
+    :raise BadRequest: the body is not JSON.
+    """
+    if not request.is_json:
+        raise BadRequest("Expected a JSON body.", code="invalid_json")
+    try:
+        return json.loads(request.get_data(cache=True), parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise BadRequest("Expected a JSON body.", code="invalid_json") from None
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")

@@ -40,10 +40,15 @@ def _link(subdomain, resource_events):
     pairs = {}
     for item in resource_events:
         if isinstance(item, dict) and item.get("external_id") and item.get("ticket_id"):
-            try:
-                pairs[str(item["external_id"])[:255]] = int(item["ticket_id"])
-            except (TypeError, ValueError):
+            ticket_id = item["ticket_id"]
+            if isinstance(ticket_id, bool):
                 continue
+            try:
+                ticket_id = int(ticket_id)
+            except (TypeError, ValueError, OverflowError):
+                continue
+            if 0 < ticket_id < 2**63:  # ticket_links.ticket_id is a signed 64-bit column
+                pairs[str(item["external_id"])[:255]] = ticket_id
     if not pairs:
         return
     accounts = select(Account.id).where(Account.subdomain == subdomain)

@@ -1,4 +1,6 @@
 """Marshmallow schemas for what Zendesk sends the Channel Framework endpoints."""
+import math
+
 from marshmallow import EXCLUDE
 from marshmallow import Schema
 from marshmallow import ValidationError
@@ -55,7 +57,9 @@ class EventSchema(Schema):
 
     type_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     timestamp = fields.Raw(load_default=None)
-    subdomain = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    # A bare Zendesk subdomain, as the accounts table keeps it (at most 63 characters).
+    subdomain = fields.String(required=True, validate=validate.Regexp(
+        r"[A-Za-z0-9][A-Za-z0-9-]{0,62}\Z", error="Not a Zendesk subdomain."))
     integration_name = fields.String(load_default=None, allow_none=True)
     integration_id = fields.String(load_default=None, allow_none=True)
     data = fields.Dict(load_default=dict)
@@ -77,12 +81,39 @@ def load(schema: Schema, data):
 
     :raise BadRequest: the data does not fit, with each field's problem.
     """
+    check_values(data)
     try:
         return schema.load(data)
     except ValidationError as exc:
         problems = "; ".join(f"{name}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
                              for name, msgs in sorted(exc.normalized_messages().items()))
         raise BadRequest(f"Invalid request: {problems}", code="invalid_request") from None
+
+
+def check_values(data):
+    """Refuse what no Zendesk payload holds and the database cannot store.
+
+    PostgreSQL text cannot hold NUL characters, and its JSON cannot hold NaN or Infinity;
+    letting either through turns garbage input into a 500.
+
+    :raise BadRequest: a string holds a NUL character or a number is not finite.
+    """
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise BadRequest("Invalid request: NUL characters are not allowed.",
+                                 code="invalid_request")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise BadRequest("Invalid request: numbers must be finite.",
+                                 code="invalid_request")
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
 
 
 pull_form = PullForm()
