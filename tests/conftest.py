@@ -5,6 +5,7 @@ import uuid
 import psycopg
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from plugin import create_app
 from plugin import accounts
@@ -22,27 +23,29 @@ def pg_server():
     return PG_ADMIN
 
 
-def _make_pg_database(admin_url):
+@pytest.fixture(scope="session")
+def pg_database(pg_server):
+    """One throwaway PostgreSQL database for the session; each test leaves it empty."""
     name = f"murmur_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + "/" + name, name
-
-
-def _drop_pg_database(admin_url, name):
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path, pg_server):
+def database_url(request, tmp_path):
     """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'murmur.db'}"
-        return
-    url, name = _make_pg_database(pg_server)
-    yield url
-    _drop_pg_database(pg_server, name)
+        return f"sqlite:///{tmp_path / 'murmur.db'}"
+    return request.getfixturevalue("pg_database")
+
+
+def _empty_tables():
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -63,6 +66,9 @@ def app(database_url, tmp_path):
     with app.app_context():
         upgrade()
         yield app
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            _empty_tables()
         db.session.remove()
         db.engine.dispose()
 

@@ -1,4 +1,6 @@
 """The sidebar API the Zendesk app calls through Zendesk's proxy."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint
 from flask import jsonify
 from flask import request
@@ -78,10 +80,22 @@ def _document(subdomain, ticket_id, requester_id, match):
     profile = {**seen.profile, "author_id": match.author.id, "platform": platform,
                "platform_label": REGISTRY[platform].label, "other_profiles": others}
     profile.pop("id", None)
-    document.update(state="found", profile=profile, posts=seen.posts,
+    posts = [{**post, "url": web_url(post["url"])} for post in seen.posts]
+    for item in (profile, *others):
+        for key in ("profile_url", "avatar_url"):
+            if key in item:
+                item[key] = web_url(item[key])
+    document.update(state="found", profile=profile, posts=posts,
                     sentiment=histories.summarise(seen.posts), stale=seen.stale,
                     stale_reason=seen.stale_reason, fetched_at=seen.fetched_at)
     return document
+
+
+def web_url(value):
+    """`value` if it is an http(s) URL, else None: platforms' URLs reach the agent's browser."""
+    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
+        return value
+    return None
 
 
 def _requester_id(value):

@@ -22,8 +22,11 @@ from plugin.models import Account
 from plugin.models import HistoryCache
 from plugin.models import StoredMention
 from plugin.models import utcnow
+from plugin.platforms import REGISTRY
 from plugin.platforms.base import Author
+from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import PlatformError
+from plugin.platforms.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ def history(account: Account, author: Author) -> History:
         return _from_row(refresh(account, author))
     except PlatformError as exc:
         log.warning("account %s: history of %s unavailable: %s", account.id, author.id, exc)
-        return _from_stored_mentions(account, author, exc.message)
+        return _from_stored_mentions(account, author, agent_reason(account, exc))
 
 
 def refresh(account: Account, author: Author) -> HistoryCache:
@@ -74,7 +77,8 @@ def refresh(account: Account, author: Author) -> HistoryCache:
     ours = _stored_ids(account.id, [post.external_id for post in posts])
     values = {
         "profile": {**asdict(profile.author), "followers_count": profile.followers_count},
-        "posts": [_post(post, account, ours) for post in posts],
+        "posts": sorted((_post(post, account, ours) for post in posts),
+                        key=lambda p: (p["posted_at"], p["id"]), reverse=True),
         "fetched_at": utcnow(), "last_error": None, "refreshing_until": None,
         "refresh_after": utcnow() + _ttl(),
     }
@@ -90,6 +94,16 @@ def refresh_task(account_id: int, author: dict):
         refresh(account, Author(**author))
     except PlatformError:
         pass  # _note_failure recorded it; the next sidebar view retries after a minute
+
+
+def agent_reason(account, exc) -> str:
+    """Why the history may be out of date, in words for an agent (no URLs, no internals)."""
+    platform = REGISTRY[account.platform].label
+    if isinstance(exc, RateLimited):
+        return f"{platform} asked Murmur to slow down"
+    if isinstance(exc, AuthFailed):
+        return f"{platform} refused the connected account's access; an admin should reconnect it"
+    return f"{platform} could not be reached"
 
 
 def summarise(posts: list[dict]) -> dict | None:
@@ -136,7 +150,8 @@ def _note_failure(account_id, author, exc):
     db.session.rollback()
     db.session.execute(update(HistoryCache).where(
         HistoryCache.account_id == account_id, HistoryCache.author_id == author.id,
-    ).values(last_error=f"{exc.message}"[:500], refreshing_until=None,
+    ).values(last_error=agent_reason(db.session.get(Account, account_id), exc),
+             refreshing_until=None,
              refresh_after=utcnow() + RETRY_FAILED_REFRESH))
     db.session.commit()
 

@@ -136,3 +136,19 @@ def test_requester_identities_through_zenpy(app, monkeypatch, social_ticket, zen
     paths = [r["path"] for r in zendesk.api_requests]
     assert f"/api/v2/tickets/{social_ticket.ticket_id}.json" in paths
     assert all(r["auth"].username == "agent@acme.example/token" for r in zendesk.api_requests)
+
+
+def test_only_web_urls_reach_the_browser(sidebar_get, social_ticket, mastodon):
+    hostile = mastodon.post_status(social_ticket.customer, "<p>click me</p>")
+    hostile["url"] = "javascript:alert(1)"
+    social_ticket.customer["url"] = "data:text/html,<script>alert(1)</script>"
+    body = sidebar_get(social_ticket.ticket_id, social_ticket.requester_id).get_json()
+    post = next(p for p in body["posts"] if p["text"] == "click me")
+    assert post["url"] is None
+    assert body["profile"]["profile_url"] is None
+
+
+def test_stale_reason_is_written_for_agents(sidebar_get, social_ticket, mastodon):
+    mastodon.fail_next(20, status=503)
+    body = sidebar_get(social_ticket.ticket_id, social_ticket.requester_id).get_json()
+    assert body["stale_reason"] == "Mastodon could not be reached"
