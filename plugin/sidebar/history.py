@@ -6,6 +6,7 @@ cache the history is fetched inline; if the platform fails, what Murmur already 
 cache, or the author's stored mentions) is served and flagged as possibly out of date.
 """
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,8 +70,11 @@ def refresh(account: Account, author: Author) -> HistoryCache:
     """
     adapter = adapter_for(account)
     try:
-        profile = adapter.profile(author)
-        posts = adapter.recent_posts(author, RECENT_POSTS)
+        # Both calls at once: a cold sidebar waits for the platform once, not twice.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            posts_call = pool.submit(adapter.recent_posts, author, RECENT_POSTS)
+            profile = adapter.profile(author)
+            posts = posts_call.result()
     except PlatformError as exc:
         _note_failure(account.id, author, exc)
         raise
