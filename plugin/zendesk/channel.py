@@ -9,6 +9,7 @@ from flask import redirect
 from flask import request
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from plugin import intake
 from plugin import replies
@@ -62,7 +63,7 @@ def pull():
     if intake.needs_inline_fetch(account):
         intake.poll_account(account.id,
                             timeout=current_app.config["INLINE_FETCH_TIMEOUT_SECONDS"])
-    rows = db.session.scalars(select(StoredMention).where(
+    rows = db.session.scalars(select(StoredMention).options(defer(StoredMention.raw)).where(
         StoredMention.account_id == account.id, StoredMention.seq > cursor)
         .order_by(StoredMention.seq).limit(PULL_LIMIT)).all()
     field = current_app.config["SENTIMENT_FIELD"]

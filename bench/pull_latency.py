@@ -1,0 +1,149 @@
+"""Pull latency and web-worker memory on the embedded default (SQLite), with 10,000 mentions.
+
+Run from anywhere: `python bench/pull_latency.py [--mentions N] [--rounds R]`.
+
+1. A temp dir holds the SQLite database; migrations run with `flask --app plugin db upgrade`.
+2. One Mastodon account is connected to the test fake (tests/fakes/mastodon.py, built from the
+   recorded bodies in realworld/mastodon), N mention notifications are made on the fake and
+   normalised by the real adapter (`MastodonAdapter.to_mention`, the notification kept as raw
+   JSON, ~3 KB), then stored through the real pipeline (`plugin.pipeline.ingest`).
+3. The real web process runs: `gunicorn -w 1 -b 127.0.0.1:PORT 'plugin:create_app()'`, with
+   MURMUR_INLINE_FETCH_AFTER_SECONDS large so pulls never call out (the worker has "polled").
+4. POST /channel/pull walks through all N mentions, 256 at a time with the state carried, for
+   several rounds (each round from empty state). Reported: pulls, median and p95 latency, and
+   the gunicorn worker's peak RSS (VmHWM), against the targets.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import free_port  # noqa: E402
+from bench.common import peak_rss_mb  # noqa: E402
+from bench.common import percentile  # noqa: E402
+from bench.common import start_web  # noqa: E402
+from bench.common import worker_pids  # noqa: E402
+
+TARGET_P95_MS = 250.0
+TARGET_RSS_MB = 150.0
+DEADLINE_SECONDS = 600
+TEXTS = [
+    "My order #{n} never arrived and nobody answers my emails. Really disappointed.",
+    "Love the new release, thank you! The dark mode is great (ticket {n})",
+    "Is the app down? I can't log in since this morning, error code {n}",
+    "Could you tell me when the store reopens? Asking for order {n}.",
+    "Terrible support experience today, waited {n} minutes on hold.",
+    "Thanks for the quick fix yesterday, everything works now &lt;3 #{n}",
+]
+
+
+def seed(count):
+    """Connect one account to a fake Mastodon and store `count` mentions; return metadata."""
+    from plugin import accounts
+    from plugin import create_app
+    from plugin import pipeline
+    from plugin.db import db
+    from plugin.models import Account
+    from plugin.models import utcnow
+    from tests.fakes.mastodon import FakeMastodon
+
+    app = create_app()
+    with app.app_context(), FakeMastodon.served(rate_limit=10 ** 6) as fake:
+        account, metadata = accounts.connect(
+            "mastodon", "acme", {"base_url": fake.url, "access_token": fake.token})
+        adapter = accounts.adapter_for(account)
+        customers = [fake.add_customer(f"customer{i}", f"Customer {i}",
+                                       domain="example.social" if i % 3 else None)
+                     for i in range(50)]
+        start = utcnow() - timedelta(days=6)
+        step = timedelta(days=6) / count
+        raw_sizes, stored = [], 0
+        for first in range(0, count, 500):
+            batch = []
+            for n in range(first, min(first + 500, count)):
+                note = fake.mention(customers[n % len(customers)],
+                                    f"<p>{TEXTS[n % len(TEXTS)].format(n=n)}</p>",
+                                    created_at=start + step * n)
+                batch.append(adapter.to_mention(note["status"], raw=note))
+            raw_sizes += [len(json.dumps(m.raw)) for m in batch]
+            stored += pipeline.ingest(account, adapter, batch).stored
+        # The worker has polled just now: pulls must not fetch inline.
+        account = db.session.get(Account, account.id)
+        account.last_polled_at = account.last_success_at = utcnow()
+        db.session.commit()
+        db.engine.dispose()
+    return metadata, stored, statistics.mean(raw_sizes)
+
+
+def walk(session, url, metadata, expected, deadline):
+    """One round from empty state; returns the latency (s) of each pull."""
+    state, seen, latencies = "", set(), []
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        answer = session.post(url, data={"metadata": metadata, "state": state}, timeout=30)
+        latencies.append(time.perf_counter() - started)
+        answer.raise_for_status()
+        body = answer.json()
+        seen.update(r["external_id"] for r in body["external_resources"])
+        if body["state"] == state:
+            break
+        state = body["state"]
+    if len(seen) != expected:
+        raise RuntimeError(f"a round delivered {len(seen)} mentions, expected {expected}")
+    return latencies
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    with tempfile.TemporaryDirectory(prefix="murmur-bench-") as workdir:
+        port = free_port()
+        env = {"DATABASE_URL": f"sqlite:///{workdir}/murmur.db", "SECRET_KEY": "bench-secret-key",
+               "PUBLIC_URL": f"http://127.0.0.1:{port}", "PLATFORM_ALLOW_HTTP": "1",
+               "MURMUR_LOG_LEVEL": "WARNING", "MURMUR_INLINE_FETCH_AFTER_SECONDS": str(10 ** 9),
+               "REDIS_URL": ""}
+        os.environ.update(env)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "plugin", "db", "upgrade"],
+                       cwd=ROOT, check=True, timeout=120, capture_output=True)
+        started = time.monotonic()
+        metadata, stored, raw_size = seed(args.mentions)
+        size_mb = Path(workdir, "murmur.db").stat().st_size / 2 ** 20
+        print(f"seeded {stored} mentions through plugin.pipeline.ingest in "
+              f"{time.monotonic() - started:.1f} s (raw JSON {raw_size / 1024:.1f} KB each, "
+              f"database {size_mb:.0f} MB)")
+        with start_web(env, port, cwd=ROOT) as web, requests.Session() as session:
+            url = f"http://127.0.0.1:{port}/channel/pull"
+            warmup = walk(session, url, metadata, stored, deadline)
+            latencies = []
+            for _ in range(args.rounds):
+                latencies += walk(session, url, metadata, stored, deadline)
+            peak_mb = max(peak_rss_mb(pid) for pid in worker_pids(web.pid))
+    ms = [x * 1000 for x in latencies]
+    p95 = percentile(ms, 95)
+    print(f"pulls: {len(ms)} timed ({args.rounds} rounds of {len(ms) // args.rounds}, "
+          f"256 per pull, state carried) after a warm-up round of {len(warmup)}")
+    print(f"latency: median {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, "
+          f"max {max(ms):.1f} ms")
+    print(f"web worker peak RSS (VmHWM): {peak_mb:.1f} MB")
+    ok_latency, ok_rss = p95 <= TARGET_P95_MS, peak_mb <= TARGET_RSS_MB
+    print(f"targets: p95 <= {TARGET_P95_MS:.0f} ms: {'PASS' if ok_latency else 'FAIL'}; "
+          f"RSS <= {TARGET_RSS_MB:.0f} MB: {'PASS' if ok_rss else 'FAIL'}")
+    return 0 if ok_latency and ok_rss else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
