@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from plugin import accounts
+from plugin import intake
 from plugin.db import db
 from plugin.errors import AppError
 from plugin.health import account_health
@@ -39,6 +40,7 @@ def add_account(platform, subdomain, name, values):
         account, metadata = accounts.connect(platform, subdomain, _pairs(values), name=name)
     except (PlatformError, AppError) as exc:
         raise click.ClickException(exc.message) from None
+    intake.queue_poll(account.id)
     click.echo(f"Connected {account.name} (account {account.id}) for {account.subdomain}.")
     click.echo(metadata)
 

@@ -31,6 +31,11 @@ def due_accounts(now=None) -> list[int]:
         or_(Account.next_poll_at.is_(None), Account.next_poll_at <= now))))
 
 
+def queue_poll(account_id: int):
+    """Ask the worker to poll an account now (a newly connected one takes in its backfill)."""
+    current_app.extensions["murmur.tasks"]["poll_account"](account_id)
+
+
 def needs_inline_fetch(account: Account) -> bool:
     """Whether a pull should fetch first because the worker has not polled lately."""
     horizon = utcnow() - timedelta(seconds=current_app.config["INLINE_FETCH_AFTER_SECONDS"])

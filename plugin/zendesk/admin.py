@@ -8,6 +8,7 @@ from flask import request
 from sqlalchemy import select
 
 from plugin import accounts
+from plugin import intake
 from plugin.db import db
 from plugin.errors import BadRequest
 from plugin.errors import NotFound
@@ -67,6 +68,7 @@ def _save():
                  if not any(s.secret and s.name == k for s in cls.fields)}
         return _render(request.form["form_token"], platform, shown, name, account,
                        error=exc.message), 422
+    intake.queue_poll(saved.id)
     return render_template("admin/done.html", return_url=context["return_url"],
                            name=saved.name, metadata=metadata)
 
