@@ -64,7 +64,7 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None):
     candidate = account or Account(platform=platform, subdomain=subdomain)
     identity = adapter_for(candidate, settings, credentials).verify()
     if account is None:
-        days = int(settings.get("backfill_days", cfg["BACKFILL_DAYS"]))
+        days = int(settings["backfill_days"])
         candidate.uid = str(uuid.uuid4())
         candidate.backfill_since = utcnow() - timedelta(days=days)
         candidate.next_poll_at = utcnow()
