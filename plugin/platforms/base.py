@@ -113,7 +113,7 @@ class Adapter(ABC):
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
         self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
-                                 backoff=backoff, rate_limit_reset=self.rate_limit_reset)
+                                 backoff=backoff, rate_limit=self.rate_limit)
 
     @classmethod
     def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:
@@ -145,9 +145,9 @@ class Adapter(ABC):
         """Headers that authenticate every request to the platform."""
         return {}
 
-    def rate_limit_reset(self, headers) -> datetime | None:
-        """When the platform's rate-limit window reopens, read from its response headers."""
-        return None
+    def rate_limit(self, headers) -> tuple[int | None, datetime | None]:
+        """Calls left in the platform's rate-limit window and when it resets, from headers."""
+        return None, None
 
     @abstractmethod
     def verify(self) -> Identity:

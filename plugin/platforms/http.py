@@ -53,10 +53,11 @@ class PlatformHTTP:
     """
 
     def __init__(self, base_url, *, headers=None, timeout=10.0, retries=2, backoff=0.5,
-                 rate_limit_reset=None):
+                 rate_limit=None):
         self.base_url = base_url
         self.timeout = timeout
-        self._rate_limit_reset = rate_limit_reset or (lambda headers: None)
+        self._rate_limit = rate_limit or (lambda headers: (None, None))
+        self.paused_until = None
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers or {})
@@ -82,16 +83,22 @@ class PlatformHTTP:
         """Send a request and return the response if it succeeded.
 
         :raise AuthFailed: 401 or 403.
-        :raise RateLimited: 429.
+        :raise RateLimited: 429, or the last answer said the rate-limit window is spent.
         :raise Refused: any other 4xx.
         :raise Unavailable: a 5xx or no answer at all.
         """
+        if self.paused_until and datetime.now(timezone.utc) < self.paused_until:
+            raise RateLimited("The platform's rate-limit window is used up until "
+                              f"{self.paused_until:%H:%M:%S} UTC.", resume_at=self.paused_until)
         kwargs.setdefault("timeout", self.timeout)
         try:
             response = self.session.request(method, self.url(path_or_url), **kwargs)
         except requests.RequestException as exc:
             raise Unavailable(f"Could not reach {self.base_url}: {type(exc).__name__}.") from exc
         if response.status_code < 400:
+            remaining, reset = self._rate_limit(response.headers)
+            if remaining is not None and remaining <= 0 and reset:
+                self.paused_until = reset  # the window is spent: ask again after it resets
             return response
         raise self._error_for(response)
 
@@ -107,7 +114,7 @@ class PlatformHTTP:
         status = response.status_code
         detail = _error_detail(response)
         if status == 429:
-            resume_at = retry_after(response.headers) or self._rate_limit_reset(response.headers)
+            resume_at = retry_after(response.headers) or self._rate_limit(response.headers)[1]
             resume_at = resume_at or datetime.now(timezone.utc) + DEFAULT_BACKOFF
             return RateLimited(f"Rate limited by the platform until {resume_at:%H:%M:%S} UTC.",
                                resume_at=resume_at)

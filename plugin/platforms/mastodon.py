@@ -65,13 +65,14 @@ class MastodonAdapter(Adapter):
             raise NotConfigured("An access token is required.")
         return {"Authorization": f"Bearer {token}"}
 
-    def rate_limit_reset(self, headers):
+    def rate_limit(self, headers):
         # Mastodon sends the reset as an ISO-8601 timestamp, not epoch seconds.
-        value = headers.get("X-RateLimit-Reset")
+        remaining, reset = headers.get("X-RateLimit-Remaining"), headers.get("X-RateLimit-Reset")
         try:
-            return datetime.fromisoformat(value) if value else None
+            reset = datetime.fromisoformat(reset) if reset else None
         except ValueError:
-            return None
+            reset = None
+        return (int(remaining) if remaining and remaining.isdigit() else None), reset
 
     def author_id(self, platform_user_id):
         return f"mastodon:{self.host}:user:{platform_user_id}"

@@ -136,7 +136,7 @@ def test_429_without_any_hint_backs_off_a_minute(http):
 
 def test_429_uses_the_adapter_rate_limit_reset(server):
     reset = datetime(2030, 1, 1, tzinfo=timezone.utc)
-    http = PlatformHTTP(server.url, backoff=0, rate_limit_reset=lambda headers: reset)
+    http = PlatformHTTP(server.url, backoff=0, rate_limit=lambda headers: (5, reset))
     with pytest.raises(RateLimited) as raised:
         http.get("/status/429")
     assert raised.value.resume_at == reset
@@ -198,3 +198,13 @@ def test_retry_after_seconds():
 ])
 def test_retry_after_dates_and_junk(headers, expected):
     assert retry_after(headers) == expected
+
+
+def test_a_spent_window_pauses_calls_until_it_resets(server):
+    reset = datetime.now(timezone.utc) + timedelta(minutes=5)
+    http = PlatformHTTP(server.url, backoff=0, rate_limit=lambda headers: (0, reset))
+    http.get("/status/200")
+    with pytest.raises(RateLimited) as raised:
+        http.get("/status/200")
+    assert raised.value.resume_at == reset
+    assert server.app.hits["GET", 200] == 1  # the platform was not asked again

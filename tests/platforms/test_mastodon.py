@@ -13,6 +13,7 @@ from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Unavailable
 from plugin.platforms.mastodon import MastodonAdapter
+from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_data import BRAND_ID
 from tests.fakes.mastodon_data import recorded
 
@@ -203,6 +204,18 @@ def test_429_resumes_at_the_iso_rate_limit_reset(mastodon, adapter):
     with pytest.raises(RateLimited) as raised:
         adapter.fetch_mentions(None, SINCE)
     assert raised.value.resume_at == datetime.fromisoformat(reset.replace("Z", "+00:00"))
+
+
+def test_a_spent_rate_limit_window_stops_calls_until_its_reset():
+    with FakeMastodon.served(rate_limit=2) as fake:
+        adapter = MastodonAdapter({"base_url": fake.url}, {"access_token": fake.token},
+                                  allow_http=True, backoff=0)
+        adapter.verify()
+        adapter.verify()  # answered with X-RateLimit-Remaining: 0
+        with pytest.raises(RateLimited) as raised:
+            adapter.verify()
+        assert len(fake.requests) == 2
+    assert raised.value.resume_at > datetime.now(timezone.utc)
 
 
 def test_429_with_retry_after_resumes_after_those_seconds(mastodon, adapter):
