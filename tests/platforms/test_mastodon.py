@@ -29,13 +29,6 @@ def offline():
     return MastodonAdapter({"base_url": f"https://{HOST}/"}, {"access_token": "t"})
 
 
-@pytest.fixture
-def adapter(mastodon):
-    """An adapter on the fake server, with no retry backoff."""
-    return MastodonAdapter({"base_url": mastodon.url}, {"access_token": mastodon.token},
-                           allow_http=True, backoff=0)
-
-
 def mention_status():
     return recorded("notifications_mentions.json")[0]["status"]
 

@@ -3,30 +3,8 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 
-import pytest
 
-from plugin.platforms.mastodon import MastodonAdapter
-
-
-@pytest.fixture
-def alice(mastodon):
-    return mastodon.add_customer("alice", "Alice")
-
-
-@pytest.fixture
-def bob(mastodon):
-    return mastodon.add_customer("bob", "Bob", domain="example.social")
-
-
-def make_adapter(fake, **settings):
-    """An adapter on the fake server with extra settings and no retry backoff."""
-    return MastodonAdapter({"base_url": fake.url, **settings}, {"access_token": fake.token},
-                           allow_http=True, backoff=0)
-
-
-@pytest.fixture
-def adapter(mastodon):
-    return make_adapter(mastodon)
+from tests.platforms.conftest import make_adapter
 
 
 def ago(**delta):

@@ -2,23 +2,6 @@
 import pytest
 
 from plugin.platforms.errors import Refused
-from plugin.platforms.mastodon import MastodonAdapter
-
-
-@pytest.fixture
-def adapter(mastodon):
-    return MastodonAdapter({"base_url": mastodon.url}, {"access_token": mastodon.token},
-                           allow_http=True, backoff=0)
-
-
-@pytest.fixture
-def alice(mastodon):
-    return mastodon.add_customer("alice", "Alice")
-
-
-@pytest.fixture
-def bob(mastodon):
-    return mastodon.add_customer("bob", "Bob", domain="example.social")
 
 
 def as_mention(adapter, status):
