@@ -4,7 +4,9 @@ import logging
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import update
 
 from plugin.accounts import adapter_for
 from plugin.db import db
@@ -116,19 +118,18 @@ def _claim(account_id, request_key, parent_id, thread, body) -> ReplyLedger:
     }], ["account_id", "request_key"])
     db.session.commit()
     ledger = db.session.scalar(select(ReplyLedger).where(
-        ReplyLedger.account_id == account_id, ReplyLedger.request_key == request_key)
-        .with_for_update())
-    if ledger.status == "posted":
-        db.session.commit()
-        return ledger
+        ReplyLedger.account_id == account_id, ReplyLedger.request_key == request_key))
     now = utcnow()
-    if ledger.claimed_until and ledger.claimed_until > now:
-        db.session.commit()
-        raise Conflict("This reply is being posted right now; try again shortly.",
-                       code="reply_in_progress")
-    ledger.claimed_until = now + CLAIM
+    # One conditional UPDATE is the claim, so two processes never post the same reply.
+    claimed = db.session.execute(update(ReplyLedger).where(
+        ReplyLedger.id == ledger.id, ReplyLedger.status != "posted",
+        or_(ReplyLedger.claimed_until.is_(None), ReplyLedger.claimed_until < now),
+    ).values(claimed_until=now + CLAIM)).rowcount
     db.session.commit()
-    return ledger
+    if claimed or ledger.status == "posted":
+        return ledger
+    raise Conflict("This reply is being posted right now; try again shortly.",
+                   code="reply_in_progress")
 
 
 def _parts(ledger) -> list[PostedReply]:

@@ -172,11 +172,12 @@ class FakeMastodon:
 
     # ----- failure injection and control --------------------------------
 
-    def fail_next(self, n, status=503, retry_after=None, path_prefix=None):
-        """Make the next ``n`` requests (under ``path_prefix`` if given) fail with ``status``."""
+    def fail_next(self, n, status=503, retry_after=None, path_prefix=None, after=0):
+        """Make the next ``n`` requests (under ``path_prefix`` if given) fail with ``status``,
+        once ``after`` matching requests have gone through."""
         with self._lock:
             self._failures.append({"left": n, "status": status, "retry_after": retry_after,
-                                   "path_prefix": path_prefix})
+                                   "path_prefix": path_prefix, "skip": after})
 
     def set_latency(self, seconds):
         """Sleep ``seconds`` before answering every request."""
@@ -250,7 +251,10 @@ class FakeMastodon:
         with self._lock:
             failure = next((f for f in self._failures if f["left"] > 0 and (
                 f["path_prefix"] is None or request.path.startswith(f["path_prefix"]))), None)
-            if failure is not None:
+            if failure is not None and failure["skip"] > 0:
+                failure["skip"] -= 1
+                failure = None
+            elif failure is not None:
                 failure["left"] -= 1
         if failure is not None:
             headers = {}
