@@ -44,10 +44,11 @@ def adapter_for(account: Account, settings=None, credentials=None):
                backoff=cfg["PLATFORM_RETRY_BACKOFF"])
 
 
-def connect(platform, subdomain, values, *, name=None, account=None, push=None):
+def connect(platform, subdomain, values, *, name=None, account=None, push=None, uid=None):
     """Create (or, given `account`, update) an account after checking it with the platform.
 
-    Blank secret fields on an edit keep the stored secret. Returns `(account, metadata)`;
+    Blank secret fields on an edit keep the stored secret; a new account takes `uid` if given.
+    Returns `(account, metadata)`;
     the metadata carries a fresh secret, so an edit hands Zendesk new metadata.
 
     :raise NotConfigured: a setting is missing or malformed.
@@ -65,7 +66,7 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None):
     identity = adapter_for(candidate, settings, credentials).verify()
     if account is None:
         days = int(settings["backfill_days"])
-        candidate.uid = str(uuid.uuid4())
+        candidate.uid = uid or str(uuid.uuid4())
         candidate.backfill_since = utcnow() - timedelta(days=days)
         candidate.next_poll_at = utcnow()
         db.session.add(candidate)

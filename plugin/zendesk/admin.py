@@ -1,4 +1,5 @@
 """The admin UI Zendesk opens in an iframe to connect or edit an account."""
+import uuid
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -6,6 +7,7 @@ from flask import current_app
 from flask import render_template
 from flask import request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from plugin import accounts
 from plugin import intake
@@ -38,7 +40,9 @@ def admin_ui():
     if account is not None and account.subdomain != context["subdomain"]:
         raise NotFound("No connected account of this Zendesk matches this metadata.",
                        code="unknown_account")
-    context["account"] = account.uid if account else None
+    # A new account's id is chosen now, so submitting the form twice saves one account.
+    context["account"] = account.uid if account else str(uuid.uuid4())
+    context["editing"] = account is not None
     platform = account.platform if account else request.form.get("platform", "mastodon")
     values = dict(account.settings) if account else {}
     return _render(box().seal(context), platform, values, form["name"] or
@@ -52,17 +56,23 @@ def _save():
         raise BadRequest("This form has expired. Close it and open the account again from "
                          "Zendesk.", code="form_expired") from None
     schemas.check_values(request.form.to_dict())
-    account = db.session.scalar(select(Account).where(Account.uid == context["account"])) \
-        if context.get("account") else None
-    if context.get("account") and account is None:
+    account = _account(context["account"])
+    if context["editing"] and account is None:
         raise NotFound("This account is no longer connected.", code="unknown_account")
     platform = account.platform if account else request.form.get("platform", "")
     cls = adapter_class(platform)
     values = {spec.name: request.form.get(spec.name, "") for spec in cls.fields}
     name = request.form.get("name", "").strip()
     try:
-        saved, metadata = accounts.connect(platform, context["subdomain"], values, name=name,
-                                           account=account, push=context)
+        try:
+            saved, metadata = accounts.connect(platform, context["subdomain"], values, name=name,
+                                               account=account, push=context,
+                                               uid=context["account"])
+        except IntegrityError:  # the same form, submitted twice at once: save it once
+            db.session.rollback()
+            saved, metadata = accounts.connect(platform, context["subdomain"], values,
+                                               name=name, account=_account(context["account"]),
+                                               push=context)
     except PlatformError as exc:
         shown = {k: v for k, v in values.items()
                  if not any(s.secret and s.name == k for s in cls.fields)}
@@ -71,6 +81,10 @@ def _save():
     intake.queue_poll(saved.id)
     return render_template("admin/done.html", return_url=context["return_url"],
                            name=saved.name, metadata=metadata)
+
+
+def _account(uid):
+    return db.session.scalar(select(Account).where(Account.uid == uid))
 
 
 def _render(token, platform, values, name, account, error=None):

@@ -195,3 +195,31 @@ def test_user_content_is_escaped(app, mastodon, zendesk):
     edit = zendesk.open_admin(instance)
     assert SCRIPT not in edit.text and _form(edit)[0]["name"]["value"] == name
     assert db.session.scalar(select(func.count()).select_from(Account)) == 1
+
+
+def test_a_form_submitted_twice_saves_one_account(app, mastodon, zendesk):
+    page = zendesk.open_admin(**PUSH)
+    values = {"base_url": mastodon.url, "access_token": mastodon.token}
+    zendesk.submit_admin_form(page, values)
+    again = zendesk.submit_admin_form(page, values)  # a double click
+    assert again.status_code == 200, again.text
+    assert len(_accounts()) == 1
+    instance = zendesk.finish_admin(again)  # the page the browser kept
+    assert zendesk.pull(instance).status_code == 200
+
+
+def test_a_form_submitted_twice_at_once_saves_one_account(app, mastodon, zendesk):
+    import threading
+
+    page = zendesk.open_admin(**PUSH)
+    values = {"base_url": mastodon.url, "access_token": mastodon.token}
+    mastodon.set_latency(0.3)  # both submissions are checking the token together
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        zendesk.submit_admin_form(page, values))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert len(_accounts()) == 1
