@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -18,7 +19,7 @@ from plugin.models import utcnow
 from plugin.platforms import adapter_class
 from plugin.secrets_box import box
 
-SUBDOMAIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
 
 
 def check_subdomain(subdomain: str) -> str:
@@ -29,7 +30,7 @@ def check_subdomain(subdomain: str) -> str:
     value = (subdomain or "").strip().lower()
     if value.endswith(".zendesk.com"):
         value = value[: -len(".zendesk.com")]
-    if not value or len(value) > 63 or not set(value) <= SUBDOMAIN_CHARS or value[0] == "-":
+    if not SUBDOMAIN.match(value):
         raise BadRequest(f"{subdomain!r} is not a Zendesk subdomain.", code="invalid_subdomain")
     return value
 

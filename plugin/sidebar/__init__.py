@@ -1,12 +1,13 @@
 """The sidebar API the Zendesk app calls through Zendesk's proxy."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint
 from flask import jsonify
 from flask import request
 from sqlalchemy import select
 
 from plugin.accounts import adapter_for
+from plugin.boundary import json_body
+from plugin.boundary import load
+from plugin.boundary import web_url
 from plugin.db import db
 from plugin.errors import BadRequest
 from plugin.errors import NotFound
@@ -18,7 +19,6 @@ from plugin.sidebar import resolve
 from plugin.sidebar.auth import authorised_subdomain
 from plugin.sidebar.schemas import link_request
 from plugin.sidebar.schemas import sidebar_document
-from plugin.zendesk.schemas import load
 
 bp = Blueprint("sidebar", __name__, url_prefix="/api/sidebar")
 
@@ -40,10 +40,7 @@ def link():
     :raise NotFound: no connected account on that platform, or no such handle there.
     """
     subdomain, claims = authorised_subdomain()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Expected a JSON object.", code="invalid_json")
-    data = load(link_request, body)
+    data = load(link_request, json_body())
     _check_claim(claims, "ticket_id", data["ticket_id"])
     account = db.session.scalar(select(Account).where(
         Account.subdomain == subdomain, Account.platform == data["platform"],
@@ -89,13 +86,6 @@ def _document(subdomain, ticket_id, requester_id, match):
                     sentiment=histories.summarise(seen.posts), stale=seen.stale,
                     stale_reason=seen.stale_reason, fetched_at=seen.fetched_at)
     return document
-
-
-def web_url(value):
-    """`value` if it is an http(s) URL, else None: platforms' URLs reach the agent's browser."""
-    if isinstance(value, str) and urlsplit(value).scheme in ("http", "https"):
-        return value
-    return None
 
 
 def _requester_id(value):

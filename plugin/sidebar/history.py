@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from plugin import sentiment
 from plugin.accounts import adapter_for
+from plugin.boundary import iso_z
 from plugin.db import db
 from plugin.db import insert_ignoring_duplicates
 from plugin.models import Account
@@ -76,7 +77,7 @@ def refresh(account: Account, author: Author) -> HistoryCache:
             profile = adapter.profile(author)
             posts = posts_call.result()
     except PlatformError as exc:
-        _note_failure(account.id, author, exc)
+        _note_failure(account, author, exc)
         raise
     ours = _stored_ids(account.id, [post.external_id for post in posts])
     values = {
@@ -150,11 +151,11 @@ def _schedule_refresh(row, author):
         current_app.extensions["murmur.tasks"]["refresh_history"](row.account_id, asdict(author))
 
 
-def _note_failure(account_id, author, exc):
+def _note_failure(account, author, exc):
     db.session.rollback()
     db.session.execute(update(HistoryCache).where(
-        HistoryCache.account_id == account_id, HistoryCache.author_id == author.id,
-    ).values(last_error=agent_reason(db.session.get(Account, account_id), exc),
+        HistoryCache.account_id == account.id, HistoryCache.author_id == author.id,
+    ).values(last_error=agent_reason(account, exc),
              refreshing_until=None,
              refresh_after=utcnow() + RETRY_FAILED_REFRESH))
     db.session.commit()
@@ -177,23 +178,23 @@ def _stored_ids(account_id, ids):
 
 def _post(post, account, ours) -> dict:
     scored = sentiment.score(post.text)
-    brand = account.brand_handle.lower()
-    return {
-        "id": post.external_id, "text": post.text, "url": post.url,
-        "posted_at": post.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "sentiment": scored.score, "label": scored.label,
-        "mentions_brand": post.external_id in ours or brand in post.text.lower(),
-    }
+    mentions_brand = post.external_id in ours or account.brand_handle.lower() in post.text.lower()
+    return _post_dict(post.external_id, post.text, post.url, post.posted_at, scored.score,
+                      scored.label, mentions_brand)
+
+
+def _post_dict(post_id, text, url, posted_at, score, label, mentions_brand) -> dict:
+    """One post as the sidebar document (and the cache) hold it."""
+    return {"id": post_id, "text": text, "url": url, "posted_at": iso_z(posted_at),
+            "sentiment": score, "label": label, "mentions_brand": mentions_brand}
 
 
 def _from_stored_mentions(account, author, reason) -> History:
     rows = db.session.scalars(select(StoredMention).where(
         StoredMention.account_id == account.id, StoredMention.author_id == author.id)
         .order_by(StoredMention.posted_at.desc()).limit(RECENT_POSTS)).all()
-    posts = [{"id": m.external_id, "text": m.text, "url": m.url,
-              "posted_at": m.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "sentiment": m.sentiment, "label": m.sentiment_label, "mentions_brand": True}
-             for m in rows]
+    posts = [_post_dict(m.external_id, m.text, m.url, m.posted_at, m.sentiment,
+                        m.sentiment_label, mentions_brand=True) for m in rows]
     return History(profile={**asdict(author), "followers_count": None}, posts=posts,
                    fetched_at=rows[0].ingested_at if rows else None, stale=True,
                    stale_reason=reason)

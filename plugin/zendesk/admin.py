@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from plugin import accounts
 from plugin import intake
+from plugin.boundary import check_values
+from plugin.boundary import load
 from plugin.db import db
 from plugin.errors import BadRequest
 from plugin.errors import NotFound
@@ -31,7 +33,7 @@ def admin_ui():
     """Show the account form (Zendesk's POST) or save it (our form's POST)."""
     if "form_token" in request.form:
         return _save()
-    form = schemas.load(schemas.admin_form, request.form.to_dict())
+    form = load(schemas.admin_form, request.form.to_dict())
     _check_return_url(form["return_url"])
     account = accounts.from_metadata(form["metadata"]) if form["metadata"] else None
     context = {key: form[key] for key in ("return_url", "subdomain", "locale",
@@ -55,7 +57,7 @@ def _save():
     except ValueError:
         raise BadRequest("This form has expired. Close it and open the account again from "
                          "Zendesk.", code="form_expired") from None
-    schemas.check_values(request.form.to_dict())
+    check_values(request.form.to_dict())
     account = _account(context["account"])
     if context["editing"] and account is None:
         raise NotFound("This account is no longer connected.", code="unknown_account")

@@ -19,6 +19,9 @@ from plugin.errors import BadRequest
 from plugin.errors import NotFound
 from plugin.models import PostedReply
 from plugin.models import StoredMention
+from plugin.boundary import json_body
+from plugin.boundary import load
+from plugin.boundary import web_url
 from plugin.zendesk import events
 from plugin.zendesk import schemas
 from plugin.zendesk.resources import external_resource
@@ -57,7 +60,7 @@ def manifest():
 @bp.post("/pull")
 def pull():
     """New mentions since Zendesk's `state`, oldest first, at most 256 per call."""
-    form = schemas.load(schemas.pull_form, request.form.to_dict())
+    form = load(schemas.pull_form, request.form.to_dict())
     account = from_metadata(form["metadata"])
     cursor = _cursor(form["state"])
     if intake.needs_inline_fetch(account):
@@ -88,7 +91,7 @@ def _cursor(state: str) -> int:
 @bp.post("/channelback")
 def channelback():
     """Post an agent's reply to the original thread, then answer with its external id."""
-    form = schemas.load(schemas.channelback_form, request.form.to_dict())
+    form = load(schemas.channelback_form, request.form.to_dict())
     account = from_metadata(form["metadata"])
     posted = replies.send(account, message=form["message"], parent_id=form["parent_id"],
                           thread_id=form["thread_id"],
@@ -105,7 +108,7 @@ def clickthrough():
     url = db.session.scalar(select(StoredMention.url).where(
         StoredMention.external_id == external_id).limit(1)) or db.session.scalar(
         select(PostedReply.url).where(PostedReply.external_id == external_id).limit(1))
-    if not url or not url.startswith(("https://", "http://")):
+    if not web_url(url):
         raise NotFound("Murmur has no public link for this item.", code="unknown_external_id")
     return redirect(url, code=302)
 
@@ -119,24 +122,7 @@ def health():
 @bp.post("/events")
 def event_callback():
     """Keep and log Zendesk's event callbacks; map our external ids to ticket ids."""
-    body = _json_body()
-    payload = schemas.load(schemas.events_payload, body)
+    payload = load(schemas.events_payload, json_body())
     stored = events.record(payload["events"])
     return jsonify(received=stored)
 
-
-def _json_body():
-    """The request's JSON body, strictly parsed (no NaN or Infinity, no runaway nesting).
-
-    :raise BadRequest: the body is not JSON.
-    """
-    if not request.is_json:
-        raise BadRequest("Expected a JSON body.", code="invalid_json")
-    try:
-        return json.loads(request.get_data(cache=True), parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        raise BadRequest("Expected a JSON body.", code="invalid_json") from None
-
-
-def _no_constant(name):
-    raise ValueError(f"{name} is not JSON")

@@ -1,4 +1,5 @@
 """Our stored mentions as Channel Framework `external_resources`."""
+from plugin.boundary import iso_z
 from plugin.models import StoredMention
 
 SENTIMENT_TAG = "murmur_sentiment_{label}"
@@ -15,7 +16,7 @@ def external_resource(mention: StoredMention, sentiment_field: str) -> dict:
         "external_id": mention.external_id,
         "message": (mention.text or f"(a {platform} post with no text)")[:65535],
         "thread_id": mention.thread_id,
-        "created_at": mention.posted_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": iso_z(mention.posted_at),
         "author": author,
         "allow_channelback": True,
         "display_info": [{"type": "murmur.mention", "data": {

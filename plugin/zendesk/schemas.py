@@ -1,13 +1,13 @@
 """Marshmallow schemas for what Zendesk sends the Channel Framework endpoints."""
-import math
+import re
 
 from marshmallow import EXCLUDE
 from marshmallow import Schema
-from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
 
-from plugin.errors import BadRequest
+from plugin.accounts import SUBDOMAIN
+
 
 CF_STRING = validate.Length(max=5000)
 
@@ -59,7 +59,7 @@ class EventSchema(Schema):
     timestamp = fields.Raw(load_default=None)
     # A bare Zendesk subdomain, as the accounts table keeps it (at most 63 characters).
     subdomain = fields.String(required=True, validate=validate.Regexp(
-        r"[A-Za-z0-9][A-Za-z0-9-]{0,62}\Z", error="Not a Zendesk subdomain."))
+        SUBDOMAIN.pattern, flags=re.IGNORECASE, error="Not a Zendesk subdomain."))
     integration_name = fields.String(load_default=None, allow_none=True)
     integration_id = fields.String(load_default=None, allow_none=True)
     data = fields.Dict(load_default=dict)
@@ -74,46 +74,6 @@ class EventsPayload(Schema):
 
     events = fields.List(fields.Nested(EventSchema), required=True,
                          validate=validate.Length(max=1000))
-
-
-def load(schema: Schema, data):
-    """Validate `data` with `schema`.
-
-    :raise BadRequest: the data does not fit, with each field's problem.
-    """
-    check_values(data)
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{name}: {' '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                             for name, msgs in sorted(exc.normalized_messages().items()))
-        raise BadRequest(f"Invalid request: {problems}", code="invalid_request") from None
-
-
-def check_values(data):
-    """Refuse what no Zendesk payload holds and the database cannot store.
-
-    PostgreSQL text cannot hold NUL characters, and its JSON cannot hold NaN or Infinity;
-    letting either through turns garbage input into a 500.
-
-    :raise BadRequest: a string holds a NUL character or a number is not finite.
-    """
-    pending = [data]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise BadRequest("Invalid request: NUL characters are not allowed.",
-                                 code="invalid_request")
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise BadRequest("Invalid request: numbers must be finite.",
-                                 code="invalid_request")
-        elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, (list, tuple)):
-            pending.extend(value)
 
 
 pull_form = PullForm()
