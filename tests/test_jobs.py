@@ -1,4 +1,5 @@
 """Background work on Huey: the queue the configuration picks, real round trips, back-off."""
+import os
 import threading
 from datetime import datetime
 from datetime import timedelta
@@ -23,7 +24,8 @@ from plugin.models import StoredMention
 from plugin.models import utcnow
 from tests.fakes.mastodon import FakeMastodon
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Parallel runs on one machine each take their own database number.
+REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def flush_redis():
