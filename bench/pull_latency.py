@@ -4,7 +4,7 @@ Run from anywhere: `python bench/pull_latency.py [--mentions N] [--rounds R]`.
 
 1. A temp dir holds the SQLite database; migrations run with `flask --app plugin db upgrade`.
 2. One Mastodon account is connected to the test fake (tests/fakes/mastodon.py, built from the
-   recorded bodies in realworld/mastodon), N mention notifications are made on the fake and
+   recorded bodies in tests/fixtures/mastodon), N mention notifications are made on the fake and
    normalised by the real adapter (`MastodonAdapter.to_mention`, the notification kept as raw
    JSON, ~3 KB), then stored through the real pipeline (`plugin.pipeline.ingest`).
 3. The real web process runs: `gunicorn -w 1 -b 127.0.0.1:PORT 'plugin:create_app()'`, with

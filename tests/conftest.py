@@ -19,7 +19,12 @@ PG_ADMIN = os.environ.get("MURMUR_TEST_PG", "postgresql://postgres@127.0.0.1:543
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL server URL to make throwaway databases on."""
+    """A PostgreSQL server URL to make throwaway databases on; stops the run if none answers."""
+    try:
+        psycopg.connect(PG_ADMIN, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"The tests need PostgreSQL at {PG_ADMIN} (set MURMUR_TEST_PG to use another "
+                    f"server; ./scripts/test starts the local one): {exc}", returncode=2)
     return PG_ADMIN
 
 

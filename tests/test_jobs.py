@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from flask_migrate import upgrade
 from huey import RedisHuey
@@ -29,7 +30,11 @@ REDIS_URL = os.environ.get("MURMUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def flush_redis():
-    RedisHuey("murmur-flush", url=REDIS_URL).storage.conn.flushdb()
+    try:
+        RedisHuey("murmur-flush", url=REDIS_URL).storage.conn.flushdb()
+    except redis.ConnectionError as exc:
+        pytest.exit(f"The tests need Redis at {REDIS_URL} (set MURMUR_TEST_REDIS_URL to use "
+                    f"another server; ./scripts/test starts the local one): {exc}", returncode=2)
 
 
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])

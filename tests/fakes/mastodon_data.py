@@ -1,9 +1,8 @@
 """Builders for Mastodon entities used by the fake server.
 
 Every account, status and notification is a deep copy of a body recorded
-from a real Mastodon 4.6.4 server (see ``realworld/SOURCES.md``, mastodon
-section); only ids, text, author, timestamps, threading, visibility and
-uri/url are changed. Small sub-objects that the recordings do not contain
+from a real Mastodon 4.6.4 server (see ``tests/fixtures/mastodon/SOURCES.md``);
+only ids, text, author, timestamps, threading, visibility and uri/url are changed. Small sub-objects that the recordings do not contain
 (hashtag ``tags`` entries, the ``source`` block of verify_credentials) follow
 the shapes in the Mastodon API docs.
 """
@@ -12,15 +11,12 @@ import copy
 import functools
 import html
 import json
-import os
 import re
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
-RECORDED_DIR = (
-    Path(os.environ.get("MURMUR_REALWORLD_DIR", "/work/shared/realworld")) / "mastodon"
-)
+RECORDED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
 # The recordings were made against a local dev server at this address.
 RECORDED_BASE = "http://localhost:3000"
 BRAND_ID = "117020565966271181"

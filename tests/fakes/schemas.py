@@ -1,4 +1,4 @@
-"""Zendesk's own Channel Framework JSON schemas (shared/zendesk-schemas), ready to validate."""
+"""Zendesk's own Channel Framework JSON schemas (tests/fixtures/zendesk-schemas), ready to validate."""
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -9,7 +9,7 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT4
 
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "zendesk-schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "zendesk-schemas"
 
 
 def _any_to_empty(node):

@@ -7,17 +7,17 @@ import pytest
 from plugin.platforms.mastodon_text import count_characters
 from plugin.platforms.mastodon_text import status_text
 
-REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def realworld(name):
+def recorded(name):
     """Load a recorded Mastodon response body by file name."""
-    return json.loads((REALWORLD / "mastodon" / name).read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / "mastodon" / name).read_text(encoding="utf-8"))
 
 
 def mention_status():
     """The status inside the recorded mention notification."""
-    return realworld("notifications_mentions.json")[0]["status"]
+    return recorded("notifications_mentions.json")[0]["status"]
 
 
 def variant(**changes):
@@ -65,11 +65,11 @@ RICH_TEXT = (
     [
         pytest.param(mention_status(), "@mastodonpy_test hello!", id="mention-notification"),
         pytest.param(
-            realworld("status_reply_created.json"), "@mastodonpy_test_2 same!", id="created-reply"
+            recorded("status_reply_created.json"), "@mastodonpy_test_2 same!", id="created-reply"
         ),
         *(
             pytest.param(status, f"Toot number {9 - i}!", id=f"account-status-{i}")
-            for i, status in enumerate(realworld("account_statuses.json"))
+            for i, status in enumerate(recorded("account_statuses.json"))
         ),
     ],
 )
