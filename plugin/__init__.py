@@ -1,5 +1,6 @@
 """Murmur: public social-media mentions as Zendesk tickets, agent replies back to the thread."""
 import logging
+import os
 
 from flask import Flask
 
@@ -12,7 +13,9 @@ from plugin import secrets_box
 
 def create_app(test_config=None):
     """Build the Flask app: configuration, extensions, blueprints, error handlers and CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    # MURMUR_INSTANCE_PATH moves the embedded default's folder (key, SQLite files) elsewhere.
+    app = Flask(__name__, instance_path=os.environ.get("MURMUR_INSTANCE_PATH") or None,
+                instance_relative_config=True)
     config.load(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -46,11 +49,15 @@ def register_blueprints(app):
 
 
 def register_commands(app):
-    """The operator CLI: `flask --app plugin accounts|installations|app …`."""
+    """The operator CLI: `flask --app plugin accounts|installations|schema|keys|app …`."""
     from plugin.app_package import app_cli
     from plugin.cli import accounts_cli
     from plugin.cli import installations_cli
+    from plugin.cli import keys_cli
+    from plugin.cli import schema_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(installations_cli)
+    app.cli.add_command(schema_cli)
+    app.cli.add_command(keys_cli)
     app.cli.add_command(app_cli)

@@ -3,10 +3,13 @@ import secrets
 
 import click
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from plugin import accounts
 from plugin import intake
+from plugin import schema
+from plugin import secrets_box
 from plugin.db import db
 from plugin.errors import AppError
 from plugin.health import account_health
@@ -15,8 +18,54 @@ from plugin.models import Installation
 from plugin.platforms.errors import PlatformError
 from plugin.secrets_box import box
 
-accounts_cli = AppGroup("accounts", help="Connected social accounts.")
-installations_cli = AppGroup("installations", help="Zendesk subdomains using the sidebar.")
+
+@with_appcontext
+def _schema_first():
+    """The operator's commands work on a fresh database, as the processes do."""
+    schema.upgrade()
+
+
+accounts_cli = AppGroup("accounts", help="Connected social accounts.", callback=_schema_first)
+installations_cli = AppGroup("installations", help="Zendesk subdomains using the sidebar.",
+                             callback=_schema_first)
+schema_cli = AppGroup("schema", help="The database schema (migrations).")
+keys_cli = AppGroup("keys", help="SECRET_KEY and the credentials it seals.")
+
+
+@schema_cli.command("upgrade")
+def upgrade_schema():
+    """Apply pending migrations (safe while other processes start: they take turns)."""
+    schema.upgrade()
+    click.echo(f"Database schema at {schema.current_revision()}.")
+
+
+@schema_cli.command("status")
+def schema_status():
+    """Say whether the database schema matches the code; exit 1 if it is behind."""
+    current, head = schema.current_revision(), schema.head_revision()
+    click.echo(f"database at {current or 'nothing'}, code at {head}")
+    if current != head:
+        raise SystemExit(1)
+
+
+@keys_cli.command("check")
+def check_keys():
+    """Check that SECRET_KEY opens the stored credentials."""
+    try:
+        secrets_box.check_key()
+    except secrets_box.KeyMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("SECRET_KEY opens the stored credentials.")
+
+
+@keys_cli.command("rotate")
+def rotate_keys():
+    """Re-seal every stored secret under the first key of SECRET_KEY=new,old."""
+    try:
+        count = secrets_box.reseal_all()
+    except secrets_box.KeyMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Re-sealed {count} stored secret(s) under the first key; the others may go.")
 
 
 def _pairs(values):

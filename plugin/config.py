@@ -53,9 +53,22 @@ def _sqlalchemy_url(url):
 
 
 def _instance_secret(instance):
-    """A per-installation key kept under instance/ so the embedded default survives restarts."""
+    """A per-installation key kept under instance/ so the embedded default survives restarts.
+
+    Processes starting together on a fresh install race to create it: each writes a candidate
+    to a private file and hard-links it into place, which only one link can win, so every
+    process reads the same, complete key.
+    """
     path = instance / "secret_key"
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
+        candidate = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process won; its key is the key
+        finally:
+            candidate.unlink()
     return path.read_text().strip()

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
 
+from plugin import schema
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import ReplyLedger
@@ -48,6 +49,11 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means not alive
         return jsonify(status="unavailable", database="unreachable"), 503
+    if not schema.is_current():
+        return jsonify(status="not ready", database="schema behind",
+                       message=f"The database schema is at {schema.current_revision() or 'nothing'}; "
+                               f"this code needs {schema.head_revision()}. Run "
+                               "`flask --app plugin schema upgrade` or restart a process."), 503
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
     return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts])
 

@@ -21,10 +21,15 @@ def make_huey(config):
 
 def queue_file(config) -> Path:
     """Huey's SQLite file: beside the embedded database, or under instance/ otherwise."""
+    return embedded_folder(config) / "huey.db"
+
+
+def embedded_folder(config) -> Path:
+    """Where the embedded default keeps its files: the SQLite database's folder, or instance/."""
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).parent / "huey.db"
-    return Path(config["INSTANCE_PATH"]) / "huey.db"
+        return Path(url.database).parent
+    return Path(config["INSTANCE_PATH"])
 
 
 def init_app(app):

@@ -12,6 +12,9 @@ from cryptography.fernet import MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from sqlalchemy import select
+
+from plugin.db import db
 
 
 class SecretsBox:
@@ -37,6 +40,14 @@ class SecretsBox:
         return json.loads(data)
 
 
+    def rotate(self, token: str) -> str:
+        """Re-seal a token under the first key; raises `ValueError` if no key opens it."""
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+        except (InvalidToken, UnicodeEncodeError) as exc:
+            raise ValueError("sealed value is invalid") from exc
+
+
 def _derive(secret: str) -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"murmur-at-rest", info=b"fernet")
     return base64.urlsafe_b64encode(hkdf.derive(secret.encode()))
@@ -50,3 +61,53 @@ def init_app(app):
 def box() -> SecretsBox:
     """The current app's box."""
     return current_app.extensions["secrets_box"]
+
+
+class KeyMismatch(RuntimeError):
+    """SECRET_KEY cannot open what is stored: another host's or an older key."""
+
+
+def sealed_columns():
+    """Every (model, column name) that holds a sealed value."""
+    return [(mapper.class_, column.key) for mapper in db.Model.registry.mappers
+            for column in mapper.columns if column.key.endswith("_sealed")]
+
+
+def check_key():
+    """Refuse to run with a key that cannot open the stored secrets.
+
+    :raise KeyMismatch: a stored sealed value does not open with any key of SECRET_KEY.
+    """
+    for model, name in sealed_columns():
+        column = getattr(model, name)
+        token = db.session.scalar(select(column).where(column.is_not(None)).limit(1))
+        if token is None:
+            continue
+        try:
+            box().open(token)
+        except ValueError:
+            raise KeyMismatch(
+                f"SECRET_KEY cannot open the credentials stored in {model.__tablename__}: they "
+                "were sealed with another key (another host's, or one replaced since). Start "
+                "with the key they were sealed with (SECRET_KEY, or instance/secret_key), or "
+                "list it after the new one: SECRET_KEY=new,old.") from None
+    return True
+
+
+def reseal_all() -> int:
+    """Re-seal every stored secret under the first key of SECRET_KEY; return how many.
+
+    :raise KeyMismatch: a value opens with no key given (nothing is changed then).
+    """
+    count = 0
+    for model, name in sealed_columns():
+        for row in db.session.scalars(select(model).where(getattr(model, name).is_not(None))):
+            try:
+                setattr(row, name, box().rotate(getattr(row, name)))
+            except ValueError:
+                db.session.rollback()
+                raise KeyMismatch(f"A value in {model.__tablename__} opens with none of the "
+                                  "keys in SECRET_KEY; nothing was re-sealed.") from None
+            count += 1
+    db.session.commit()
+    return count

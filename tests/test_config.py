@@ -1,12 +1,15 @@
 """Configuration from the environment: the contract names, URL rewriting, the instance key."""
 import os
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from huey import RedisHuey
 
+from plugin import config
 from plugin import create_app
 from plugin.secrets_box import SecretsBox
 
@@ -106,3 +109,26 @@ def test_without_secret_key_one_is_generated_once_and_reused(instance):
     assert second.config["SECRET_KEY"] == key
     sealed = SecretsBox(first.config["SECRET_KEY"]).seal({"token": "t"})
     assert second.extensions["secrets_box"].open(sealed) == {"token": "t"}
+
+
+def test_processes_starting_together_on_a_fresh_install_share_one_key(instance):
+    instance.mkdir(parents=True)
+    barrier = threading.Barrier(16)
+
+    def start():
+        barrier.wait()
+        return config._instance_secret(instance)
+
+    with ThreadPoolExecutor(16) as pool:
+        keys = set(pool.map(lambda _: start(), range(16)))
+    assert len(keys) == 1 and len(keys.pop()) >= 40
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+
+
+def test_instance_folder_can_be_moved_by_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MURMUR_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True})
+    assert app.instance_path == str(tmp_path / "elsewhere")
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'elsewhere' / 'murmur.db'}"

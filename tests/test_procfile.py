@@ -1,11 +1,12 @@
 """The README's way of running Murmur: the Procfile's web and worker processes, end to end.
 
-Migrations, `flask --app plugin accounts add …` and `honcho start` run as subprocesses on a
-fresh SQLite folder; a fake Mastodon and a fake Zendesk talk to them over loopback.
+`honcho start web worker` and `flask --app plugin accounts add …` run as subprocesses on a
+fresh instance folder; a fake Mastodon and a fake Zendesk talk to them over loopback.
 """
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,34 +29,43 @@ def _run(args, env):
     return result.stdout.strip().splitlines()
 
 
+def _start(args, env, log):
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
 @pytest.fixture
 def stack(tmp_path):
-    """Web and worker from the Procfile, plus a fake Mastodon with three mentions."""
+    """Web and worker from the Procfile, plus a fake Mastodon with three mentions.
+
+    Nothing but the environment: no SECRET_KEY, no DATABASE_URL, no migrate step. The web
+    process, the worker and the operator's `accounts add` start at the same moment on one
+    fresh instance folder, and must agree on one key and one schema.
+    """
     port = free_port()
     with FakeMastodon.served() as mastodon:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'murmur.db'}",
-               "SECRET_KEY": "procfile-test-key", "PUBLIC_URL": "https://murmur.example",
-               "PLATFORM_ALLOW_HTTP": "1"}
-        env.pop("REDIS_URL", None)
+        env = {**os.environ, "MURMUR_INSTANCE_PATH": str(tmp_path / "instance"),
+               "PUBLIC_URL": "https://murmur.example", "PLATFORM_ALLOW_HTTP": "1"}
+        for name in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY"):
+            env.pop(name, None)
         jane = mastodon.add_customer("jane", "Jane Doe", domain="example.social")
         root = mastodon.mention(jane, "<p>My order is late</p>")
         mastodon.mention(jane, "<p>Any news?</p>", in_reply_to=root["status"])
         mastodon.mention(mastodon.add_customer("bob", "Bob"), "<p>Great service!</p>")
-        _run(["db", "upgrade"], env)
-        metadata = _run(["accounts", "add", "mastodon", "--subdomain", "acme",
-                         "--set", f"base_url={mastodon.url}",
-                         "--set", f"access_token={mastodon.token}"], env)[-1]
         log = tmp_path / "honcho.log"
         with log.open("w") as out:
-            honcho = subprocess.Popen([sys.executable, "-m", "honcho", "start", "-p", str(port)],
-                                      cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+            honcho = _start([sys.executable, "-m", "honcho", "start", "-p", str(port),
+                             "web", "worker"], env, out)
             honcho.log = log
             try:
+                metadata = _run(["accounts", "add", "mastodon", "--subdomain", "acme",
+                                 "--set", f"base_url={mastodon.url}",
+                                 "--set", f"access_token={mastodon.token}"], env)[-1]
                 yield f"http://127.0.0.1:{port}", metadata, mastodon, honcho
             finally:
                 os.killpg(honcho.pid, signal.SIGTERM)
                 honcho.wait(timeout=20)
+        assert [p.name for p in (tmp_path / "instance").glob("*secret_key*")] == ["secret_key"]
 
 
 def _wait_for_worker_poll(base, honcho):
@@ -89,3 +99,18 @@ def test_procfile_processes_take_mentions_in_and_replies_out(stack):
     assert answer.status_code == 200 and again.json() == answer.json()
     assert [p["in_reply_to_id"] for p in mastodon.posted] == [
         ticket.comments[-2]["external_id"].rsplit(":", 1)[1]]
+
+
+def test_idle_connections_do_not_stall_the_web_process(stack):
+    base, _, _, honcho = stack
+    _wait_for_worker_poll(base, honcho)
+    host, port = base.rsplit("//", 1)[1].split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=5) for _ in range(4)]
+    try:
+        started = time.monotonic()
+        answer = requests.get(f"{base}/channel/health", timeout=10)
+        took = time.monotonic() - started
+    finally:
+        for conn in idle:
+            conn.close()
+    assert answer.status_code == 200 and took < 2, f"took {took:.1f}s with 4 idle connections"
