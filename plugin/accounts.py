@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from plugin.db import db
 from plugin.errors import BadRequest
+from plugin.errors import Conflict
 from plugin.errors import NotFound
 from plugin.errors import Unauthorized
 from plugin.models import Account
@@ -48,12 +50,15 @@ def adapter_for(account: Account, settings=None, credentials=None):
 def connect(platform, subdomain, values, *, name=None, account=None, push=None, uid=None):
     """Create (or, given `account`, update) an account after checking it with the platform.
 
-    Blank secret fields on an edit keep the stored secret; a new account takes `uid` if given.
-    Returns `(account, metadata)`;
-    the metadata carries a fresh secret, so an edit hands Zendesk new metadata.
+    One account per Zendesk subdomain, platform and brand account: connecting a brand account
+    that is already connected edits that account (its cursor, stored mentions and sequence
+    stay, so nothing is taken in twice) and reactivates it. Blank secret fields on an edit keep
+    the stored secret; a new account takes `uid` if given. Returns `(account, metadata)`; the
+    metadata carries a fresh secret, so the newest connection is the one Zendesk pulls with.
 
     :raise NotConfigured: a setting is missing or malformed.
     :raise AuthFailed: the platform refused the credentials.
+    :raise Conflict: editing one account with another already-connected brand account.
     """
     subdomain = check_subdomain(subdomain)
     cls = adapter_class(platform)
@@ -64,26 +69,59 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
         values = {**values, **{name: kept[name] for name in blanks if name in kept}}
     settings, credentials = cls.clean_settings(values, allow_http=cfg["PLATFORM_ALLOW_HTTP"])
     candidate = account or Account(platform=platform, subdomain=subdomain)
-    identity = adapter_for(candidate, settings, credentials).verify()
-    if account is None:
-        days = int(settings["backfill_days"])
-        candidate.uid = uid or str(uuid.uuid4())
-        candidate.backfill_since = utcnow() - timedelta(days=days)
-        candidate.next_poll_at = utcnow()
-        db.session.add(candidate)
-    candidate.name = (name or f"{cls.label} {identity.handle}")[:255]
-    candidate.settings = settings
-    candidate.credentials_sealed = box().seal(credentials)
-    candidate.brand_user_id = identity.user_id
-    candidate.brand_handle = identity.handle
-    candidate.active = True
+    adapter = adapter_for(candidate, settings, credentials)
+    identity = adapter.verify()
+    key = brand_key(adapter.base_url, identity.user_id)
+    for attempt in range(2):
+        same = _connected(platform, subdomain, key)
+        if same is not None and account is not None and same.id != account.id:
+            raise Conflict(f"{identity.handle} is already connected as {same.name}; edit that "
+                           "account instead.", code="already_connected")
+        target = account or same
+        if target is None:
+            target = Account(platform=platform, subdomain=subdomain, uid=uid or str(uuid.uuid4()),
+                             backfill_since=utcnow() - timedelta(days=int(settings["backfill_days"])),
+                             next_poll_at=utcnow())
+            db.session.add(target)
+        target.brand_key = key
+        secret = _save(target, cls, identity, settings, credentials, name, push)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two connects of one new brand account raced; the other one created it: edit it.
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        return target, metadata_for(target, secret)
+
+
+def brand_key(base_url: str, brand_user_id: str) -> str:
+    """Which brand account a connection is: its user id on that API (ids are per server)."""
+    return hashlib.sha256(f"{base_url}\n{brand_user_id}".encode()).hexdigest()
+
+
+def _connected(platform, subdomain, key):
+    return db.session.scalar(select(Account).where(
+        Account.platform == platform, Account.subdomain == subdomain, Account.brand_key == key))
+
+
+def _save(account, cls, identity, settings, credentials, name, push) -> str:
+    """Write a verified connection onto `account`; return the new metadata secret."""
+    if not account.active:
+        account.next_poll_at = utcnow()  # reconnected: resume from the stored cursor at once
+    account.name = (name or f"{cls.label} {identity.handle}")[:255]
+    account.settings = settings
+    account.credentials_sealed = box().seal(credentials)
+    account.brand_user_id = identity.user_id
+    account.brand_handle = identity.handle
+    account.active = True
     if push and push.get("instance_push_id"):
-        candidate.instance_push_id = push["instance_push_id"]
-        candidate.push_token_sealed = box().seal(push.get("zendesk_access_token"))
+        account.instance_push_id = push["instance_push_id"]
+        account.push_token_sealed = box().seal(push.get("zendesk_access_token"))
     secret = secrets.token_urlsafe(32)
-    candidate.metadata_secret_hash = _digest(secret)
-    db.session.commit()
-    return candidate, metadata_for(candidate, secret)
+    account.metadata_secret_hash = _digest(secret)
+    return secret
 
 
 def metadata_for(account: Account, secret: str) -> str:
@@ -91,8 +129,8 @@ def metadata_for(account: Account, secret: str) -> str:
     return json.dumps({"account": account.uid, "secret": secret}, separators=(",", ":"))
 
 
-def from_metadata(metadata: str) -> Account:
-    """The active account a metadata string names, after checking its secret.
+def from_metadata(metadata: str, *, active_only=True) -> Account:
+    """The (active) account a metadata string names, after checking its secret.
 
     :raise BadRequest: the metadata is not ours.
     :raise NotFound: no such account.
@@ -107,7 +145,7 @@ def from_metadata(metadata: str) -> Account:
     if "\x00" in uid + secret:  # PostgreSQL cannot even compare text holding NUL
         raise BadRequest("metadata is not a Murmur account reference.", code="invalid_metadata")
     account = db.session.scalar(select(Account).where(Account.uid == uid))
-    if account is None or not account.active:
+    if account is None or (active_only and not account.active):
         raise NotFound("No connected account matches this metadata.", code="unknown_account")
     if not hmac.compare_digest(account.metadata_secret_hash, _digest(secret)):
         raise Unauthorized("The metadata's secret does not match.", code="invalid_metadata")

@@ -1,9 +1,11 @@
 """Operator CLI: `flask --app plugin accounts …` and `flask --app plugin installations …`."""
+import os
 import secrets
 
 import click
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
+from sqlalchemy import func
 from sqlalchemy import select
 
 from plugin import accounts
@@ -68,30 +70,73 @@ def rotate_keys():
     click.echo(f"Re-sealed {count} stored secret(s) under the first key; the others may go.")
 
 
-def _pairs(values):
+def _pairs(values, env_values=()):
+    """Settings from `--set KEY=VALUE` (VALUE `-`: read a line from standard input) and
+    `--set-env KEY=VARIABLE` (the value of an environment variable), so secrets need not
+    stand on the command line."""
     settings = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
-        settings[key.strip()] = value
+    for option, items in (("--set", values), ("--set-env", env_values)):
+        for item in items:
+            key, sep, value = item.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+            if option == "--set-env":
+                if value not in os.environ:
+                    raise click.BadParameter(f"the environment has no {value!r}",
+                                             param_hint=option)
+                value = os.environ[value]
+            elif value == "-":
+                value = _stdin_line(key)
+            settings[key] = value
     return settings
+
+
+def _stdin_line(what):
+    line = click.get_text_stream("stdin").readline()
+    if not line:
+        raise click.BadParameter(f"{what}=- but standard input is empty", param_hint="--set")
+    return line.rstrip("\r\n")
 
 
 @accounts_cli.command("add")
 @click.argument("platform")
 @click.option("--subdomain", required=True, help="The Zendesk subdomain (acme for acme.zendesk.com).")
 @click.option("--name", default=None, help="The account's name in Zendesk.")
-@click.option("--set", "values", multiple=True, metavar="KEY=VALUE", help="An account setting.")
-def add_account(platform, subdomain, name, values):
-    """Connect an account as the admin UI would; print its Channel Framework metadata last."""
+@click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
+              help="An account setting; VALUE `-` reads it from standard input (one line each).")
+@click.option("--set-env", "env_values", multiple=True, metavar="KEY=VARIABLE",
+              help="An account setting taken from an environment variable.")
+def add_account(platform, subdomain, name, values, env_values):
+    """Connect an account as the admin UI would; print its Channel Framework metadata last.
+
+    Connecting a brand account that is already connected for the subdomain edits it.
+    """
     try:
-        account, metadata = accounts.connect(platform, subdomain, _pairs(values), name=name)
+        account, metadata = accounts.connect(platform, subdomain, _pairs(values, env_values),
+                                             name=name)
     except (PlatformError, AppError) as exc:
         raise click.ClickException(exc.message) from None
     intake.queue_poll(account.id)
     click.echo(f"Connected {account.name} (account {account.id}) for {account.subdomain}.")
     click.echo(metadata)
+
+
+@accounts_cli.command("remove")
+@click.argument("account_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_account(account_id, yes):
+    """Delete an account with its stored mentions, replies and cached histories."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise click.ClickException(f"No account {account_id}.")
+    if not yes:
+        click.confirm(f"Delete {account.name} for {account.subdomain} and everything it took "
+                      "in?", abort=True)
+    db.session.delete(account)
+    db.session.commit()
+    click.echo(f"Removed account {account_id}. Remove its instance in Zendesk too "
+               "(Admin Center → Channel integrations), or its pulls will fail.")
 
 
 @accounts_cli.command("list")
@@ -109,7 +154,8 @@ def list_accounts():
 
 @installations_cli.command("add")
 @click.argument("subdomain")
-@click.option("--secret", default=None, help="Use this shared secret instead of a new one.")
+@click.option("--secret", default=None,
+              help="Use this shared secret instead of a new one (`-`: read it from standard input).")
 @click.option("--api-email", default=None,
               help="Optional: a Zendesk agent's email, for reading requesters' identities.")
 @click.option("--api-token", default=None, envvar="ZENDESK_API_TOKEN",
@@ -120,6 +166,8 @@ def add_installation(subdomain, secret, api_email, api_token):
         subdomain = accounts.check_subdomain(subdomain)
     except AppError as exc:
         raise click.ClickException(exc.message) from None
+    if secret == "-":
+        secret = _stdin_line("--secret")
     if secret is not None and len(secret.encode()) < 32:
         # HS256 keys shorter than the hash are weak (RFC 7518 §3.2).
         raise click.ClickException("The shared secret must be at least 32 bytes.")
@@ -136,3 +184,17 @@ def add_installation(subdomain, secret, api_email, api_token):
     db.session.commit()
     click.echo(f"Installation for {subdomain}.zendesk.com; put this in the app's Shared secret:")
     click.echo(secret)
+
+
+@installations_cli.command("list")
+def list_installations():
+    """Show every registered Zendesk subdomain and its accounts (secrets are never shown)."""
+    rows = db.session.scalars(select(Installation).order_by(Installation.subdomain)).all()
+    if not rows:
+        click.echo("No installations.")
+    for installation in rows:
+        count = db.session.scalar(select(func.count()).select_from(Account).where(
+            Account.subdomain == installation.subdomain))
+        api = installation.api_email or "no API access"
+        click.echo(f"{installation.subdomain}\tregistered {installation.created_at:%Y-%m-%d}\t"
+                   f"{count} account(s)\t{api}")

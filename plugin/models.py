@@ -56,6 +56,9 @@ class Account(db.Model):
     """One connected social account (a Channel Framework integration instance)."""
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("subdomain", "platform", "brand_key", name="uq_accounts_brand"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -66,6 +69,8 @@ class Account(db.Model):
     metadata_secret_hash: Mapped[str] = mapped_column(String(64))
     brand_user_id: Mapped[str] = mapped_column(String(255))
     brand_handle: Mapped[str] = mapped_column(String(255))
+    # The brand account's identity across reconnects: its user id on that API base URL.
+    brand_key: Mapped[str] = mapped_column(String(64))
     instance_push_id: Mapped[str | None] = mapped_column(String(255))
     push_token_sealed: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -9,6 +9,7 @@ from plugin import intake
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import Installation
+from plugin.models import StoredMention
 from plugin.secrets_box import box
 
 
@@ -158,3 +159,63 @@ def test_installations_add_refuses_a_bad_subdomain(runner):
     result = runner.invoke(args=["installations", "add", "not/valid"])
     assert result.exit_code != 0
     assert "is not a Zendesk subdomain" in result.output
+
+
+def test_connecting_one_brand_account_again_edits_it(runner, client, mastodon):
+    jane = mastodon.add_customer("jane", "Jane Doe")
+    mastodon.mention(jane, "<p>one</p>")
+    metadatas = [last_line(add(runner, mastodon, "--name", f"take {n}")) for n in range(3)]
+    assert account_count() == 1
+    assert db.session.scalar(select(Account.name)) == "take 2"
+    mastodon.mention(jane, "<p>two</p>")
+    pulled = client.post("/channel/pull", data={"metadata": metadatas[-1], "state": ""})
+    assert [r["message"] for r in pulled.json["external_resources"]] == [
+        "@mastodonpy_test one", "@mastodonpy_test two"]
+    # The newest connection is the one Zendesk pulls with; older metadata no longer works.
+    assert client.post("/channel/pull", data={"metadata": metadatas[0]}).status_code == 401
+
+
+def test_secrets_come_from_standard_input_or_the_environment(runner, mastodon, monkeypatch):
+    args = ["accounts", "add", "mastodon", "--subdomain", "acme",
+            "--set", f"base_url={mastodon.url}"]
+    from_stdin = runner.invoke(args=[*args, "--set", "access_token=-"],
+                               input=mastodon.token + "\n")
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert mastodon.token not in from_stdin.output
+    monkeypatch.setenv("BRAND_TOKEN", mastodon.token)
+    from_env = runner.invoke(args=[*args, "--set-env", "access_token=BRAND_TOKEN"])
+    assert from_env.exit_code == 0, from_env.output
+    missing = runner.invoke(args=[*args, "--set-env", "access_token=NO_SUCH_VARIABLE"])
+    assert missing.exit_code == 2 and "NO_SUCH_VARIABLE" in missing.output
+    empty = runner.invoke(args=[*args, "--set", "access_token=-"], input="")
+    assert empty.exit_code == 2 and "standard input is empty" in empty.output
+    assert account_count() == 1
+
+
+def test_accounts_remove_deletes_the_account_and_what_it_took_in(runner, client, mastodon):
+    mastodon.mention(mastodon.add_customer("jane", "Jane"), "<p>hello</p>")
+    metadata = last_line(add(runner, mastodon))
+    assert client.post("/channel/pull", data={"metadata": metadata}).status_code == 200
+    account_id = db.session.scalar(select(Account.id))
+    assert runner.invoke(args=["accounts", "remove", str(account_id)], input="n\n").exit_code == 1
+    assert account_count() == 1
+    result = runner.invoke(args=["accounts", "remove", str(account_id), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert account_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(StoredMention)) == 0
+    assert runner.invoke(args=["accounts", "remove", "999", "--yes"]).exit_code == 1
+
+
+def test_installations_list_shows_subdomains_without_secrets(runner, mastodon):
+    secret = last_line(runner.invoke(args=["installations", "add", "acme"]))
+    add(runner, mastodon)
+    runner.invoke(args=["installations", "add", "globex", "--secret", "-"], input="g" * 40 + "\n")
+    result = runner.invoke(args=["installations", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["acme", "globex"]
+    assert "1 account(s)" in lines[0] and "0 account(s)" in lines[1]
+    assert secret not in result.output and "g" * 40 not in result.output
+    db.session.rollback()
+    globex = db.session.scalar(select(Installation).where(Installation.subdomain == "globex"))
+    assert box().open(globex.secret_sealed) == "g" * 40

@@ -136,7 +136,7 @@ def test_poll_account_round_trip_through_the_queue(queued, mastodon):
 
 
 def test_poll_due_queues_only_due_accounts(queued, mastodon):
-    due, later, inactive = connect(mastodon), connect(mastodon), connect(mastodon)
+    due, later, inactive = (connect(mastodon, sub) for sub in ("acme", "globex", "initech"))
     later.next_poll_at = utcnow() + timedelta(minutes=5)
     inactive.active = False
     db.session.commit()

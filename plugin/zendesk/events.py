@@ -3,6 +3,7 @@ import logging
 
 from sqlalchemy import select
 
+from plugin.accounts import from_metadata
 from plugin.db import db
 from plugin.db import insert_ignoring_duplicates
 from plugin.models import Account
@@ -10,6 +11,8 @@ from plugin.models import PostedReply
 from plugin.models import StoredMention
 from plugin.models import TicketLink
 from plugin.models import ZendeskEvent
+from plugin.models import utcnow
+from plugin.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,39 @@ def record(events: list[dict]) -> int:
                 event.get("error") or "ok")
         if event["type_id"] == "resources_created_from_external_ids":
             _link(subdomain, data.get("resource_events") or [])
+        elif event["type_id"] in LIFECYCLE:
+            _lifecycle(subdomain, event["type_id"], data.get("metadata"))
     db.session.commit()
     return len(events)
+
+
+# Whether each integration-instance event leaves the account polling.
+LIFECYCLE = {"activate_integration_instance": True, "deactivate_integration_instance": False,
+             "destroy_integration_instance": False}
+
+
+def _lifecycle(subdomain, type_id, metadata):
+    """Stop or resume an account's intake when Zendesk (de)activates or removes its instance.
+
+    Only an event whose metadata carries the account's own secret counts (the callbacks are
+    unsigned; the secret is what Zendesk alone holds). Resuming keeps the stored cursor, so
+    what was posted while the account was off is taken in.
+    """
+    try:
+        account = from_metadata(metadata if isinstance(metadata, str) else "", active_only=False)
+    except AppError as exc:
+        log.warning("zendesk event %s for %s ignored (%s)", type_id, subdomain, exc.message)
+        return
+    if account.subdomain != subdomain:
+        log.warning("zendesk event %s for %s names another subdomain's account", type_id,
+                    subdomain)
+        return
+    active = LIFECYCLE[type_id]
+    if active and not account.active:
+        account.next_poll_at = utcnow()
+    account.active = active
+    account.poll_lease_until = None
+    log.info("account %s %s by Zendesk", account.id, "resumed" if active else "stopped")
 
 
 def _link(subdomain, resource_events):

@@ -1,11 +1,14 @@
 """Channel Framework event callbacks: kept, logged, and mapped to tickets only for our own ids."""
+import json
 import logging
 import uuid
 
 import pytest
 from sqlalchemy import select
 
+from plugin import intake
 from plugin.db import db
+from plugin.models import Account
 from plugin.models import TicketLink
 from plugin.models import ZendeskEvent
 from tests.fakes.mastodon import FakeMastodon
@@ -99,11 +102,13 @@ def test_every_event_is_kept_and_logged(client, caplog):
     assert [r.error for r in rows if r is not rows[2]] == [None] * 5
     assert links() == {}
 
-    ours = [r for r in caplog.records if r.name == "plugin.zendesk.events"]
+    ours = [r for r in caplog.records
+            if r.name == "plugin.zendesk.events" and r.msg.endswith(": %s")]
     assert len(ours) == len(batch)
     assert [r.levelno for r in ours] == [logging.INFO] * 2 + [logging.WARNING] + [logging.INFO] * 3
     assert "pull_request" in ours[2].getMessage()
     assert "pull failed: 502" in ours[2].getMessage()
+    assert any("ignored" in r.getMessage() for r in caplog.records)  # the unproven deactivate
 
 
 def test_created_resources_map_our_ids_to_tickets(client, acme):
@@ -159,3 +164,49 @@ def test_unusable_resource_events_are_kept_but_link_nothing(client, acme):
     send(client, odd, {**odd, "data": {"resource_events": "nope"}})
     assert links() == {}
     assert db.session.scalar(select(db.func.count()).select_from(ZendeskEvent)) == 3
+
+
+def lifecycle(type_id, metadata, subdomain="acme"):
+    data = {"metadata": metadata}
+    if type_id == "deactivate_integration_instance":
+        data["deactivated_by"] = "api"
+    return zd_event(type_id, data, subdomain=subdomain)
+
+
+@pytest.mark.parametrize("stop", ["deactivate_integration_instance",
+                                  "destroy_integration_instance"])
+def test_deactivated_instances_stop_polling_and_resume_from_their_cursor(
+        client, acme, mastodon, stop):
+    metadata, _ = acme
+    send(client, lifecycle(stop, metadata))
+    account = db.session.scalar(select(Account))
+    assert account.active is False and intake.due_accounts() == []
+    jane = mastodon.add_customer("jane2", "Jane Two")
+    mastodon.mention(jane, "<p>posted while the account was off</p>")
+    assert client.post("/channel/pull", data={"metadata": metadata}).status_code == 404
+
+    send(client, lifecycle("activate_integration_instance", metadata))
+    db.session.rollback()
+    assert db.session.scalar(select(Account)).active is True
+    assert intake.due_accounts() == [account.id]
+    texts = [r["message"] for r in client.post(
+        "/channel/pull", data={"metadata": metadata, "state": ""}).json["external_resources"]]
+    assert texts[-1].endswith("posted while the account was off")
+    assert len(texts) == 3  # resumed from the cursor: the two earlier mentions, once each
+
+
+@pytest.mark.parametrize("metadata", [
+    '{"account": "nope", "secret": "x"}', "not json", None])
+def test_lifecycle_events_without_the_accounts_secret_change_nothing(client, acme, metadata):
+    real, _ = acme
+    forged = metadata or json.dumps({**json.loads(real), "secret": "guessed"})
+    send(client, lifecycle("deactivate_integration_instance", forged))
+    db.session.rollback()
+    assert db.session.scalar(select(Account)).active is True
+
+
+def test_lifecycle_events_for_another_subdomain_change_nothing(client, acme):
+    metadata, _ = acme
+    send(client, lifecycle("deactivate_integration_instance", metadata, subdomain="globex"))
+    db.session.rollback()
+    assert db.session.scalar(select(Account)).active is True

@@ -1,0 +1,36 @@
+"""Migrations carry an older database forward without losing what it holds."""
+from flask_migrate import upgrade
+from sqlalchemy import select
+from sqlalchemy import text
+
+from plugin import create_app
+from plugin.db import db
+from plugin.models import Account
+
+
+def test_duplicate_accounts_of_one_brand_collapse_to_the_newest(database_url, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
+                      "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0002")
+        rows = [(1, "acme", "https://one.example", "7"), (2, "acme", "https://one.example", "7"),
+                (3, "acme", "https://two.example", "7"), (4, "globex", "https://one.example", "7")]
+        for id_, sub, base, user in rows:
+            db.session.execute(text(
+                "INSERT INTO accounts (id, uid, platform, subdomain, name, settings, "
+                "credentials_sealed, metadata_secret_hash, brand_user_id, brand_handle, active, "
+                "backfill_since, last_seq, consecutive_failures, created_at, updated_at) VALUES "
+                "(:id, :uid, 'mastodon', :sub, 'n', :settings, 'x', 'h', :user, '@b', true, "
+                "'2026-11-01 00:00:00+00', 0, 0, '2026-11-01 00:00:00+00', "
+                "'2026-11-01 00:00:00+00')"),
+                {"id": id_, "uid": f"u{id_}", "sub": sub, "user": user,
+                 "settings": f'{{"base_url": "{base}"}}'})
+        db.session.commit()
+        upgrade()
+        active = {a.id: a.active for a in db.session.scalars(select(Account))}
+        assert active == {1: False, 2: True, 3: True, 4: True}
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        db.engine.dispose()
