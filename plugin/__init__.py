@@ -9,6 +9,7 @@ from plugin import db
 from plugin import errors
 from plugin import jobs
 from plugin import secrets_box
+from plugin import security
 
 
 def create_app(test_config=None):
@@ -19,6 +20,7 @@ def create_app(test_config=None):
     config.load(app, test_config)
     register_extensions(app)
     register_blueprints(app)
+    security.init_app(app)
     errors.register(app)
     register_commands(app)
     if not app.testing:

@@ -12,6 +12,7 @@ def test_duplicate_accounts_of_one_brand_collapse_to_the_newest(database_url, tm
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
                       "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
+        _empty_schema()
         upgrade(revision="0002")
         rows = [(1, "acme", "https://one.example", "7"), (2, "acme", "https://one.example", "7"),
                 (3, "acme", "https://two.example", "7"), (4, "globex", "https://one.example", "7")]
@@ -30,7 +31,13 @@ def test_duplicate_accounts_of_one_brand_collapse_to_the_newest(database_url, tm
         active = {a.id: a.active for a in db.session.scalars(select(Account))}
         assert active == {1: False, 2: True, 3: True, 4: True}
         db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
+        _empty_schema()  # the next test's upgrade starts from nothing
         db.engine.dispose()
+
+
+def _empty_schema():
+    """PostgreSQL's test database is shared by the session: start and leave it with no tables."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
