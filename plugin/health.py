@@ -1,7 +1,11 @@
 """Liveness with per-account health, and Prometheus metrics."""
+import hmac
+
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
+from flask import request
 from prometheus_client import CollectorRegistry
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -11,6 +15,7 @@ from sqlalchemy import text
 
 from plugin import schema
 from plugin.db import db
+from plugin.errors import Unauthorized
 from plugin.models import Account
 from plugin.models import ReplyLedger
 from plugin.models import StoredMention
@@ -42,9 +47,29 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def require_operator():
+    """Let only the operator (MURMUR_OPERATOR_TOKEN as a bearer token) see per-tenant state.
+
+    :raise Unauthorized: no token, or the wrong one (or none is configured).
+    """
+    if not is_operator():
+        raise Unauthorized("This needs the operator token (Authorization: Bearer …, set by "
+                           "MURMUR_OPERATOR_TOKEN).", code="operator_token_required")
+
+
+def is_operator() -> bool:
+    """Whether the request carries the configured operator token."""
+    token = current_app.config.get("OPERATOR_TOKEN")
+    offered = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(offered.encode(), f"Bearer {token}".encode())
+
+
 @bp.get("/healthz")
 def healthz():
-    """200 with each account's health while the database answers; 503 when it does not."""
+    """Public liveness: 200 while the database answers and the schema is current, else 503.
+
+    With the operator token it also lists each account's health.
+    """
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means not alive
@@ -54,6 +79,8 @@ def healthz():
                        message=f"The database schema is at {schema.current_revision() or 'nothing'}; "
                                f"this code needs {schema.head_revision()}. Run "
                                "`flask --app plugin schema upgrade` or restart a process."), 503
+    if not is_operator():
+        return jsonify(status="ok", database="ok")
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
     return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts])
 
@@ -89,7 +116,8 @@ class _DatabaseCollector:
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text exposition."""
+    """Prometheus text exposition (operator token required: it spans every tenant)."""
+    require_operator()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_DatabaseCollector())
     return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")

@@ -14,6 +14,8 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import LiveServer
 from tests.fakes.zendesk import FakeZendesk
 
+OPERATOR_TOKEN = "operator-test-token"
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 PG_ADMIN = os.environ.get("MURMUR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -66,6 +68,7 @@ def app(database_url, tmp_path):
         "PLATFORM_TIMEOUT_SECONDS": 5,
         "HUEY_IMMEDIATE": True,
         "INLINE_FETCH_AFTER_SECONDS": 0,
+        "OPERATOR_TOKEN": OPERATOR_TOKEN,
         "INSTANCE_PATH": str(tmp_path),
     })
     with app.app_context():

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from plugin import health
 from plugin import intake
 from plugin.db import db
+from tests.conftest import OPERATOR
 from tests.fakes.mastodon import FakeMastodon
 
 
@@ -30,7 +31,7 @@ def test_healthz_reports_each_account_without_secrets(client, connect, mastodon,
     ids = {"waiting": waiting.id, "ok": ok.id, "failing": failing.id}
     db.session.commit()
 
-    answer = client.get("/healthz")
+    answer = client.get("/healthz", headers=OPERATOR)
 
     assert answer.status_code == 200
     assert answer.mimetype == "application/json"
@@ -53,14 +54,14 @@ def test_healthz_reports_each_account_without_secrets(client, connect, mastodon,
 
 
 def test_healthz_with_no_accounts(client):
-    answer = client.get("/healthz")
+    answer = client.get("/healthz", headers=OPERATOR)
     assert answer.status_code == 200
     assert answer.json == {"status": "ok", "database": "ok", "accounts": []}
 
 
 def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
     monkeypatch.setattr(health, "text", lambda _: text("SELECT * FROM no_such_table"))
-    answer = client.get("/healthz")
+    answer = client.get("/healthz", headers=OPERATOR)
     assert answer.status_code == 503
     assert answer.json["status"] == "unavailable"
 
@@ -80,7 +81,7 @@ def test_metrics_counts_mentions_replies_and_accounts(client, connect, mastodon)
     assert reply.status_code == 200
     connect("globex")  # a second account, never polled
 
-    answer = client.get("/metrics")
+    answer = client.get("/metrics", headers=OPERATOR)
 
     assert answer.status_code == 200
     assert answer.mimetype == "text/plain"
@@ -100,8 +101,26 @@ def test_metrics_counts_mentions_replies_and_accounts(client, connect, mastodon)
 
 
 def test_metrics_on_an_empty_database(client):
-    answer = client.get("/metrics")
+    answer = client.get("/metrics", headers=OPERATOR)
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
     assert "# HELP murmur_mentions" in text and "# HELP murmur_accounts" in text
     assert all(not name.startswith("murmur_") for name, _ in samples(text))
+
+
+def test_strangers_see_liveness_only(client, connect, mastodon):
+    connect("acme")
+    public = client.get("/healthz")
+    assert public.status_code == 200 and public.json == {"status": "ok", "database": "ok"}
+    wrong = client.get("/healthz", headers={"Authorization": "Bearer not-the-token"})
+    assert "accounts" not in wrong.json
+    for headers in ({}, {"Authorization": "Bearer not-the-token"}, {"Authorization": "Basic x"}):
+        answer = client.get("/metrics", headers=headers)
+        assert answer.status_code == 401 and answer.json["error"] == "operator_token_required"
+
+
+def test_without_a_configured_operator_token_nobody_sees_tenants(app, client, connect):
+    connect("acme")
+    app.config["OPERATOR_TOKEN"] = None
+    assert "accounts" not in client.get("/healthz", headers={"Authorization": "Bearer "}).json
+    assert client.get("/metrics", headers={"Authorization": "Bearer None"}).status_code == 401

@@ -45,7 +45,8 @@ def stack(tmp_path):
     port = free_port()
     with FakeMastodon.served() as mastodon:
         env = {**os.environ, "MURMUR_INSTANCE_PATH": str(tmp_path / "instance"),
-               "PUBLIC_URL": "https://murmur.example", "PLATFORM_ALLOW_HTTP": "1"}
+               "PUBLIC_URL": "https://murmur.example", "PLATFORM_ALLOW_HTTP": "1",
+               "MURMUR_OPERATOR_TOKEN": "procfile-operator"}
         for name in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY"):
             env.pop(name, None)
         jane = mastodon.add_customer("jane", "Jane Doe", domain="example.social")
@@ -73,7 +74,8 @@ def _wait_for_worker_poll(base, honcho):
     while time.monotonic() < deadline:
         assert honcho.poll() is None, honcho.log.read_text()
         try:
-            accounts = requests.get(f"{base}/healthz", timeout=2).json()["accounts"]
+            accounts = requests.get(f"{base}/healthz", timeout=2, headers={
+                "Authorization": "Bearer procfile-operator"}).json()["accounts"]
             if accounts and accounts[0]["state"] == "ok":
                 return accounts[0]
         except (requests.RequestException, ValueError):

@@ -43,3 +43,13 @@ def test_one_accounts_flood_does_not_stop_another_account(client, connect, masto
 @pytest.mark.parametrize("path", ["/healthz", "/channel/health"])
 def test_every_answer_has_the_headers(client, path):
     assert "Content-Security-Policy" in client.get(path).headers
+
+
+def test_manifest_urls_never_come_from_the_host_header(app, client):
+    answer = client.get("/channel/manifest.json", headers={"Host": "evil.example"})
+    assert all(url.startswith("https://murmur.example/")
+               for url in answer.json["urls"].values())
+    app.config.update(PUBLIC_URL=None, TESTING=False)
+    answer = client.get("/channel/manifest.json", headers={"Host": "evil.example"})
+    assert answer.status_code == 503 and answer.json["error"] == "public_url_unset"
+    assert "evil.example" not in answer.get_data(as_text=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.http import PlatformHTTP
@@ -113,7 +114,8 @@ class Adapter(ABC):
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
         self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
-                                 backoff=backoff, rate_limit=self.rate_limit)
+                                 backoff=backoff, rate_limit=self.rate_limit,
+                                 secrets=list(credentials.values()))
 
     @classmethod
     def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:
@@ -140,6 +142,16 @@ class Adapter(ABC):
         if "base_url" in settings:
             settings["base_url"] = check_base_url(settings["base_url"], allow_http)
         return settings, credentials
+
+    @classmethod
+    def web_hosts(cls, base_url: str | None, author_handle: str) -> set[str]:
+        """Hosts whose pages may show this account's posts (where clickthrough may send agents).
+
+        By default the API's own host; a federated platform adds the author's home server.
+        Subdomains of these hosts are allowed too.
+        """
+        host = urlsplit(base_url or cls.default_base_url or "").hostname
+        return {host} if host else set()
 
     def auth_headers(self) -> dict:
         """Headers that authenticate every request to the platform."""

@@ -53,8 +53,11 @@ class PlatformHTTP:
     """
 
     def __init__(self, base_url, *, headers=None, timeout=10.0, retries=2, backoff=0.5,
-                 rate_limit=None):
+                 rate_limit=None, secrets=()):
         self.base_url = base_url
+        # Values never to repeat in an error message (a platform may echo a token back).
+        self._secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 6),
+                               key=len, reverse=True)
         self.timeout = timeout
         self._rate_limit = rate_limit or (lambda headers: (None, None))
         self.paused_until = None
@@ -110,9 +113,15 @@ class PlatformHTTP:
         """POST and return the response."""
         return self.request("POST", path_or_url, **kwargs)
 
+    def scrub(self, text: str) -> str:
+        """`text` with every credential of this account blotted out."""
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
     def _error_for(self, response):
         status = response.status_code
-        detail = _error_detail(response)
+        detail = self.scrub(_error_detail(response))
         if status == 429:
             resume_at = retry_after(response.headers) or self._rate_limit(response.headers)[1]
             resume_at = resume_at or datetime.now(timezone.utc) + DEFAULT_BACKOFF

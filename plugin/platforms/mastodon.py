@@ -59,6 +59,12 @@ class MastodonAdapter(Adapter):
             settings["hashtags"] = " ".join(tags)
         return settings, credentials
 
+    @classmethod
+    def web_hosts(cls, base_url, author_handle):
+        # A remote author's post lives on their own server: @user@their.server.
+        home = author_handle.lstrip("@").partition("@")[2].lower()
+        return super().web_hosts(base_url, author_handle) | ({home} if home else set())
+
     def auth_headers(self):
         token = self.credentials.get("access_token")
         if not token:

@@ -1,6 +1,7 @@
 """The Channel Framework endpoints Zendesk calls: manifest, pull, channelback and friends."""
 import json
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import current_app
@@ -14,9 +15,12 @@ from sqlalchemy.orm import defer
 from plugin import intake
 from plugin import replies
 from plugin.accounts import from_metadata
+from plugin.platforms import adapter_class
 from plugin.db import db
+from plugin.errors import AppError
 from plugin.errors import BadRequest
 from plugin.errors import NotFound
+from plugin.models import Account
 from plugin.models import PostedReply
 from plugin.models import StoredMention
 from plugin.boundary import json_body
@@ -39,9 +43,20 @@ ENDPOINTS = {
 
 
 def public_url(endpoint: str) -> str:
-    """The absolute URL Zendesk must use for `endpoint`, built from PUBLIC_URL."""
-    base = (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
-    return base + url_for(endpoint)
+    """The absolute URL Zendesk must use for `endpoint`, built from PUBLIC_URL.
+
+    Never from the request's Host header (anyone can send any Host), except in development.
+
+    :raise AppError: 503, PUBLIC_URL is not set on a deployed service.
+    """
+    base = current_app.config["PUBLIC_URL"]
+    if not base and (current_app.debug or current_app.testing):
+        base = request.host_url
+    if not base:
+        raise AppError("This Murmur deployment has no PUBLIC_URL set; its operator must set "
+                       "it to the https address Zendesk reaches it on.", code="public_url_unset",
+                       status=503)
+    return base.rstrip("/") + url_for(endpoint)
 
 
 @bp.get("/manifest.json")
@@ -101,16 +116,33 @@ def channelback():
 
 @bp.get("/clickthrough")
 def clickthrough():
-    """Send the agent to the post's public page."""
+    """Send the agent to the post's public page: a stored post of an active account, on a
+    host of its platform's (or a subdomain of one); anything else is 404 (never an open
+    redirect)."""
     external_id = request.args.get("external_id", "")
     if not external_id or len(external_id) > 255 or "\x00" in external_id:
         raise NotFound("Murmur has no public link for this item.", code="unknown_external_id")
-    url = db.session.scalar(select(StoredMention.url).where(
-        StoredMention.external_id == external_id).limit(1)) or db.session.scalar(
-        select(PostedReply.url).where(PostedReply.external_id == external_id).limit(1))
-    if not web_url(url):
+    found = db.session.execute(select(StoredMention.url, StoredMention.author_handle, Account)
+                               .join(Account).where(StoredMention.external_id == external_id,
+                                                    Account.active.is_(True)).limit(1)).first()
+    found = found or db.session.execute(select(PostedReply.url, Account.brand_handle, Account)
+                                        .join(Account).where(PostedReply.external_id == external_id,
+                                                             Account.active.is_(True))
+                                        .limit(1)).first()
+    if found is None or not _on_platform(*found):
         raise NotFound("Murmur has no public link for this item.", code="unknown_external_id")
-    return redirect(url, code=302)
+    return redirect(found[0], code=302)
+
+
+def _on_platform(url, author_handle, account) -> bool:
+    url = web_url(url)
+    if not url:
+        return False
+    hosts = adapter_class(account.platform).web_hosts(account.settings.get("base_url"),
+                                                      author_handle or "")
+    host = urlsplit(url).hostname or ""
+    # A server's web pages may sit on a subdomain of its name (mastodon.example.com).
+    return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
 
 
 @bp.get("/health")

@@ -23,7 +23,8 @@ from tests.fakes.server import LiveServer
 def scripted_app():
     """`/status/<code>` answers `code` with `{"error": "scripted <code>"}`; `.hits` counts calls.
 
-    Query `retry_after=N` adds a Retry-After header; `text=1` answers plain text instead.
+    Query `retry_after=N` adds a Retry-After header; `text=1` answers plain text instead
+    (with the query's `echo` in it).
     """
     app = Flask(__name__)
     app.hits = Counter()
@@ -34,8 +35,8 @@ def scripted_app():
         headers = {}
         if "retry_after" in request.args:
             headers["Retry-After"] = request.args["retry_after"]
-        if request.args.get("text"):
-            return f"plain {code}", code, headers
+        if request.args.get("text"):  # `echo` is repeated back, as some servers do with tokens
+            return f"plain {code} {request.args.get('echo', '')}".strip(), code, headers
         return jsonify(error=f"scripted {code}"), code, headers
 
     return app
@@ -208,3 +209,12 @@ def test_a_spent_window_pauses_calls_until_it_resets(server):
         http.get("/status/200")
     assert raised.value.resume_at == reset
     assert server.app.hits["GET", 200] == 1  # the platform was not asked again
+
+
+@pytest.mark.parametrize("status", [401, 422, 500])
+def test_error_texts_never_repeat_a_credential(server, status):
+    http = PlatformHTTP(server.url, backoff=0, timeout=5, secrets=["tok-3141592653"])
+    with pytest.raises((AuthFailed, Refused, Unavailable)) as raised:
+        http.get(f"/status/{status}", params={"text": 1, "echo": "tok-3141592653"})
+    assert "tok-3141592653" not in raised.value.message
+    assert "[redacted]" in raised.value.message

@@ -241,3 +241,36 @@ def test_clickthrough_never_redirects_to_a_script_url(client, app, connect):
         response = client.get("/channel/clickthrough", query_string={"external_id": f"m:{n}"})
         assert_json_error(response, 404, "unknown_external_id")
         assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example/@a/1",            # another host than the author's server
+    "https://example.social.evil.example/1",
+    "https://evil.example/example.social",
+    "https://user@evil.example/",
+])
+def test_clickthrough_only_sends_agents_to_the_posts_own_server(client, connect, url):
+    account, _ = connect()
+    db.session.add(StoredMention(
+        account_id=account.id, seq=1, platform="mastodon", external_id="m:1", thread_id="m:1",
+        author_id="a", author_handle="@jane@example.social", author_name="J", text="t", url=url,
+        reply_target={}, posted_at=account.created_at, sentiment=0.0, sentiment_label="neutral",
+        raw={}))
+    db.session.commit()
+    response = client.get("/channel/clickthrough", query_string={"external_id": "m:1"})
+    assert_json_error(response, 404, "unknown_external_id")
+
+
+def test_clickthrough_of_a_deactivated_account_is_404(client, connect):
+    account, _ = connect()
+    db.session.add(StoredMention(
+        account_id=account.id, seq=1, platform="mastodon", external_id="m:1", thread_id="m:1",
+        author_id="a", author_handle="@jane@example.social", author_name="J", text="t",
+        url="https://social.example.social/@jane/1", reply_target={}, posted_at=account.created_at,
+        sentiment=0.0, sentiment_label="neutral", raw={}))
+    db.session.commit()
+    assert client.get("/channel/clickthrough", query_string={"external_id": "m:1"}).status_code == 302
+    account.active = False
+    db.session.commit()
+    response = client.get("/channel/clickthrough", query_string={"external_id": "m:1"})
+    assert_json_error(response, 404, "unknown_external_id")

@@ -150,7 +150,7 @@ def test_clickthrough_and_events_map_tickets(app, connect, mastodon, zendesk):
 
     _, metadata = connect()
     instance = zendesk.add_instance("acct", metadata)
-    jane = mastodon.add_customer("jane", "Jane")
+    jane = mastodon.add_customer("jane", "Jane", domain="example.social")
     note = mastodon.mention(jane, "<p>hi</p>")
     zendesk.pull_until_empty(instance)
     external_id = f"mastodon:{_host(mastodon)}:{note['status']['id']}"
