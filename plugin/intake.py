@@ -61,8 +61,10 @@ def poll_account(account_id: int, *, timeout=None):
         db.session.rollback()
         _record_failure(db.session.get(Account, account_id), exc)
         return None
-    _record_success(account)
+    _record_success(account, more=batch.more)
     log.info("account %s: %s", account_id, result)
+    if batch.more:  # a long backfill or a burst: carry on at once, within the rate limit
+        queue_poll(account_id)
     return result
 
 
@@ -76,13 +78,14 @@ def _take_lease(account_id) -> bool:
     return taken == 1
 
 
-def _record_success(account):
+def _record_success(account, more=False):
     now = utcnow()
     account.last_polled_at = now
     account.last_success_at = now
     account.last_error = None
     account.consecutive_failures = 0
-    account.next_poll_at = now + timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    account.next_poll_at = now if more else now + timedelta(
+        seconds=current_app.config["POLL_INTERVAL_SECONDS"])
     account.poll_lease_until = None
     db.session.commit()
 

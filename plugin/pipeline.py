@@ -43,20 +43,29 @@ def filter_reason(account, adapter, mention, our_replies) -> str | None:
 
 
 def ingest(account: Account, adapter, mentions, cursor=None) -> IngestResult:
-    """Store the new `mentions` of `account` once each, then commit (with `cursor`, if given)."""
+    """Store the new `mentions` of `account` once each, then commit (with `cursor`, if given).
+
+    Reads first, then asks the platform for the threads it must (outside any transaction,
+    once per batch), then writes mentions and cursor in one transaction.
+    """
     result = IngestResult()
     fresh = [m for m in mentions if m.posted_at >= account.backfill_since]
     result.too_old = len(mentions) - len(fresh)
     ids = [m.external_id for m in fresh]
     known = set(db.session.scalars(select(StoredMention.external_id).where(
         StoredMention.account_id == account.id, StoredMention.external_id.in_(ids))))
-    ours = _our_replies(account.id, ids + [m.parent_id for m in fresh if m.parent_id])
     new = [m for m in fresh if m.external_id not in known]
     result.duplicates = len(fresh) - len(new)
+    ours = _our_replies(account.id, ids + [m.parent_id for m in new if m.parent_id])
+    threads = _stored_threads(account.id, new, ours)
+    db.session.commit()  # end the read transaction: platform calls hold no database locks
+    threads.update(_ask_platform(account, adapter, [m for m in new if m.external_id not in threads]))
     rows = []
     for mention in new:
         reason = filter_reason(account, adapter, mention, ours)
-        rows.append(_row(account, mention, reason, _thread_of(account, adapter, mention, ours)))
+        thread = (threads.get(mention.external_id) or threads.get(mention.parent_id)
+                  or mention.parent_id or mention.external_id)
+        rows.append(_row(account, mention, reason, thread))
         if reason:
             result.filtered += 1
     if rows:
@@ -75,6 +84,34 @@ def ingest(account: Account, adapter, mentions, cursor=None) -> IngestResult:
     return result
 
 
+def _stored_threads(account_id, mentions, ours) -> dict[str, str]:
+    """Threads known without asking the platform: top-level posts, replies to what we hold."""
+    threads = {m.external_id: m.thread_id for m in mentions if m.thread_id}
+    parents = {m.parent_id for m in mentions if m.parent_id and m.external_id not in threads}
+    held = dict(db.session.execute(select(StoredMention.external_id, StoredMention.thread_id)
+                                   .where(StoredMention.account_id == account_id,
+                                          StoredMention.external_id.in_(parents))).all())
+    held.update({parent: ours[parent] for parent in parents if parent in ours})
+    for mention in mentions:  # oldest first, so a reply follows its parent within the batch
+        if mention.external_id in threads:
+            continue
+        parent_thread = held.get(mention.parent_id) or threads.get(mention.parent_id)
+        if parent_thread:
+            threads[mention.external_id] = parent_thread
+    return threads
+
+
+def _ask_platform(account, adapter, mentions) -> dict[str, str]:
+    if not mentions:
+        return {}
+    try:
+        return adapter.resolve_threads(mentions)
+    except PlatformError as exc:
+        log.warning("account %s: threads of %d mentions unresolved (%s)", account.id,
+                    len(mentions), exc)
+        return {}
+
+
 def _our_replies(account_id, ids):
     """Map each of `ids` that is one of our posted replies to its thread id."""
     if not ids:
@@ -82,24 +119,6 @@ def _our_replies(account_id, ids):
     rows = db.session.execute(select(PostedReply.external_id, PostedReply.thread_id).where(
         PostedReply.account_id == account_id, PostedReply.external_id.in_(ids)))
     return dict(rows.all())
-
-
-def _thread_of(account, adapter, mention, ours):
-    """The thread a mention belongs to: its parent's, if we hold the parent, else the root."""
-    if mention.parent_id:
-        if mention.parent_id in ours:
-            return ours[mention.parent_id]
-        parent_thread = db.session.scalar(select(StoredMention.thread_id).where(
-            StoredMention.account_id == account.id,
-            StoredMention.external_id == mention.parent_id))
-        if parent_thread:
-            return parent_thread
-    try:
-        return adapter.resolve_thread(mention)
-    except PlatformError as exc:
-        log.warning("account %s: thread of %s unresolved (%s)", account.id,
-                    mention.external_id, exc)
-        return mention.parent_id or mention.external_id
 
 
 def _reserve_seqs(account_id, count) -> int:

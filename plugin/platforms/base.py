@@ -5,6 +5,7 @@ Cursors are opaque strings the adapter alone reads (ids, timestamps or a platfor
 cursor); reply targets are JSON objects holding whatever the platform needs to answer a post
 (a status id and handle on Mastodon, uri and cid of root and parent on Bluesky).
 """
+import functools
 from abc import ABC
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from datetime import datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
+from plugin.platforms.errors import PlatformError
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
 
@@ -57,10 +60,15 @@ class Mention:
 
 @dataclass
 class Batch:
-    """What one fetch returned, oldest first, and the cursor to continue from."""
+    """What one fetch returned, oldest first, and the cursor to continue from.
+
+    `more` says the fetch stopped at its page budget with more waiting (a long backfill or a
+    burst): the caller polls again soon instead of waiting a whole interval.
+    """
 
     mentions: list[Mention]
     cursor: str | None
+    more: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,36 @@ class SettingField:
 REPLY_MODES = ("split", "refuse")
 
 
+# The adapter methods that read platform answers; a mis-shaped answer in any of them is a
+# `Malformed` platform failure, never a KeyError deep in our code.
+PARSING_METHODS = ("verify", "fetch_mentions", "resolve_threads", "post_reply", "recent_posts",
+                   "profile", "lookup", "reply_limit", "measure")
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except PlatformError:
+            raise
+        except SHAPE_ERRORS as exc:
+            raise Malformed(f"{self.label} sent an answer Murmur cannot read "
+                            f"({type(exc).__name__} in {method.__name__}).") from exc
+    call.guarded = True
+    return call
+
+
 class Adapter(ABC):
     """A platform adapter bound to one account's settings and credentials."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in PARSING_METHODS:
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "guarded", False):
+                setattr(cls, name, _guarded(method))
 
     name: ClassVar[str]
     label: ClassVar[str]
@@ -172,9 +208,14 @@ class Adapter(ABC):
     def fetch_mentions(self, cursor: str | None, since: datetime) -> Batch:
         """Mentions after `cursor`, oldest first; with no cursor, those posted after `since`."""
 
-    def resolve_thread(self, mention: Mention) -> str:
-        """The external id of the conversation's root post (ask the platform if needed)."""
-        return mention.thread_id or mention.external_id
+    def resolve_threads(self, mentions: list[Mention]) -> dict[str, str]:
+        """The root post's external id for each of `mentions` whose thread is not known.
+
+        Called outside any database transaction, once per batch: an adapter that must ask the
+        platform batches and caches (one lookup answers every post of a thread). Mentions it
+        cannot place are left out and start a thread of their own.
+        """
+        return {m.external_id: m.thread_id or m.external_id for m in mentions}
 
     @abstractmethod
     def reply_limit(self) -> int:

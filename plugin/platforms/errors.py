@@ -51,6 +51,12 @@ class Unavailable(PlatformError):
     code = "platform_unavailable"
 
 
+class Malformed(Unavailable):
+    """The platform answered, but not with what its API promises (bad JSON, wrong shapes)."""
+
+    code = "platform_malformed"
+
+
 class ReplyTooLong(PlatformError):
     """A reply exceeds the platform's length limit and the account refuses to split."""
 

@@ -10,6 +10,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from plugin.platforms.errors import AuthFailed
+from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
@@ -109,6 +110,13 @@ class PlatformHTTP:
         """GET and return the response."""
         return self.request("GET", path_or_url, **kwargs)
 
+    def get_json(self, path_or_url, expect=dict, **kwargs):
+        """GET and return the parsed JSON body, which must be an `expect` (dict or list).
+
+        :raise Malformed: the body is not JSON, or not of that shape.
+        """
+        return parsed(self.get(path_or_url, **kwargs), expect)
+
     def post(self, path_or_url, **kwargs):
         """POST and return the response."""
         return self.request("POST", path_or_url, **kwargs)
@@ -134,6 +142,22 @@ class PlatformHTTP:
             return Refused(detail, status=status)
         return Unavailable(f"The platform answered {status}: {detail}", status=status,
                            resume_at=retry_after(response.headers))
+
+
+def parsed(response, expect=dict):
+    """The JSON body of a successful response, checked to be an `expect`.
+
+    :raise Malformed: not JSON (or not of that shape).
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        raise Malformed(f"{urlsplit(response.url).hostname} answered {response.status_code} "
+                        "with a body that is not JSON.") from None
+    if not isinstance(body, expect):
+        raise Malformed(f"{urlsplit(response.url).hostname} answered with a JSON "
+                        f"{type(body).__name__} where a {expect.__name__} belongs.")
+    return body
 
 
 def retry_after(headers) -> datetime | None:

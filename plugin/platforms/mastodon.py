@@ -17,6 +17,7 @@ from plugin.platforms.base import SettingField
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
+from plugin.platforms.http import parsed
 from plugin.platforms.mastodon_text import count_characters
 from plugin.platforms.mastodon_text import status_text
 
@@ -88,15 +89,24 @@ class MastodonAdapter(Adapter):
         return f"mastodon:{self.host}:{status_id}"
 
     def verify(self):
-        me = self.http.get("/api/v1/accounts/verify_credentials").json()
+        me = self.http.get_json("/api/v1/accounts/verify_credentials")
         return Identity(user_id=str(me["id"]), handle="@" + me["acct"],
                         name=me.get("display_name") or me["acct"])
 
     def fetch_mentions(self, cursor, since):
+        """Mentions (and hashtag posts) since `cursor`, within a page budget per call.
+
+        Each stream's cursor is either the newest id taken in (walk forward with min_id) or,
+        while the backfill window is still being read, `{"max": id, "top": id}`: walk back
+        from `max` (exclusive) until the window ends, then go forward from `top`, the newest
+        id seen when the backfill began. A stream that stops at its budget says `more`.
+        """
         state = json.loads(cursor) if cursor else {}
-        found = {}
+        found, more = {}, False
         params = {"types[]": "mention", "limit": NOTIFICATIONS_PAGE}
-        items, state["n"] = self._walk("/api/v1/notifications", params, state.get("n"), since)
+        items, state["n"], pending = self._walk("/api/v1/notifications", params, state.get("n"),
+                                                since)
+        more |= pending
         for note in items:
             if note.get("type") == "mention" and note.get("status"):
                 mention = self.to_mention(note["status"], raw=note)
@@ -104,44 +114,48 @@ class MastodonAdapter(Adapter):
         tags_state = state.get("t", {})
         for tag in hashtags(self.settings.get("hashtags", "")):
             path = f"/api/v1/timelines/tag/{quote(tag)}"
-            statuses, tags_state[tag] = self._walk(path, {"limit": TAG_PAGE},
-                                                   tags_state.get(tag), since)
+            statuses, tags_state[tag], pending = self._walk(path, {"limit": TAG_PAGE},
+                                                            tags_state.get(tag), since)
+            more |= pending
             for status in statuses:
                 mention = self.to_mention(status, raw=status)
                 found.setdefault(mention.external_id, mention)
         state["t"] = {tag: value for tag, value in tags_state.items() if value}
         ordered = sorted(found.values(), key=lambda m: (m.posted_at, m.external_id))
-        return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True))
+        return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True), more=more)
 
-    def _walk(self, path, params, min_id, since):
-        """Items newer than `min_id` (or, with none, posted after `since`) and the new high id."""
-        items = []
-        if min_id:
-            # min_id returns the page just after it; walking forward never skips a burst.
-            for _ in range(MAX_PAGES):
-                page = self.http.get(path, params={**params, "min_id": min_id}).json()
-                if not page:
-                    break
-                items.extend(page)
-                min_id = max((item["id"] for item in page), key=int)
-            return items, min_id
-        url, newest = path, None
-        query = params
+    def _walk(self, path, params, position, since):
+        """Items after `position` (see fetch_mentions), the new position, and whether more wait."""
+        if isinstance(position, str):
+            return self._forward(path, params, position)
+        position = position or {}
+        items, top, max_id = [], position.get("top"), position.get("max")
         for _ in range(MAX_PAGES):
-            response = self.http.get(url, params=query)
-            page = response.json()
+            query = {**params, "max_id": max_id} if max_id else params
+            page = self.http.get_json(path, expect=list, params=query)
             if not page:
-                break
-            newest = newest or max((item["id"] for item in page), key=int)
+                return items, top, False
+            ids = [item["id"] for item in page]
+            top = top or max(ids, key=int)
             fresh = [item for item in page if _posted_at(item) >= since]
             items.extend(fresh)
-            next_link = response.links.get("next", {}).get("url")
             # Notifications come in notification order, not post order: a stale post can sit
             # among fresh ones (an edit adding the brand), so only an all-stale page ends it.
-            if not fresh or not next_link:
-                break
-            url, query = next_link, None
-        return items, newest
+            if not fresh:
+                return items, top, False
+            max_id = min(ids, key=int)
+        return items, {"max": max_id, "top": top}, True
+
+    def _forward(self, path, params, min_id):
+        items = []
+        for _ in range(MAX_PAGES):
+            # min_id returns the page just after it; walking forward never skips a burst.
+            page = self.http.get_json(path, expect=list, params={**params, "min_id": min_id})
+            if not page:
+                return items, min_id, False
+            items.extend(page)
+            min_id = max((item["id"] for item in page), key=int)
+        return items, min_id, True
 
     def to_mention(self, status, raw):
         """Normalise a Mastodon Status to a `Mention`."""
@@ -175,16 +189,28 @@ class MastodonAdapter(Adapter):
             profile_url=account.get("url"),
         )
 
-    def resolve_thread(self, mention):
-        if mention.thread_id:
-            return mention.thread_id
-        status_id = mention.reply_target["status_id"]
-        try:
-            context = self.http.get(f"/api/v1/statuses/{status_id}/context").json()
-        except Refused:
-            return mention.parent_id or mention.external_id
-        ancestors = context.get("ancestors") or []
-        return self.status_id(ancestors[0]["id"]) if ancestors else mention.external_id
+    def resolve_threads(self, mentions):
+        """Roots from each reply's context; one lookup places every ancestor it names."""
+        roots = {}
+        for mention in mentions:
+            if mention.thread_id:
+                roots[mention.external_id] = mention.thread_id
+                continue
+            parent = mention.parent_id
+            if parent in roots:  # a reply to a post this batch has placed already
+                roots[mention.external_id] = roots[parent]
+                continue
+            try:
+                context = self.http.get_json(
+                    f"/api/v1/statuses/{mention.reply_target['status_id']}/context")
+            except Refused:
+                continue
+            ancestors = context.get("ancestors") or []
+            root = self.status_id(ancestors[0]["id"]) if ancestors else mention.external_id
+            for ancestor in ancestors:
+                roots[self.status_id(ancestor["id"])] = root
+            roots[mention.external_id] = root
+        return roots
 
     def _rules(self):
         if self._instance_rules is None:
@@ -193,10 +219,10 @@ class MastodonAdapter(Adapter):
 
     def _read_instance_rules(self):
         try:
-            statuses = self.http.get("/api/v2/instance").json()["configuration"]["statuses"]
+            statuses = self.http.get_json("/api/v2/instance")["configuration"]["statuses"]
         except (PlatformError, KeyError, TypeError, ValueError):
             # Pre-4.0 servers only have v1, where the limit may sit elsewhere.
-            v1 = self.http.get("/api/v1/instance").json()
+            v1 = self.http.get_json("/api/v1/instance")
             statuses = (v1.get("configuration") or {}).get("statuses") or {}
             statuses.setdefault("max_characters", v1.get("max_toot_chars", DEFAULT_LIMIT))
         return (int(statuses.get("max_characters", DEFAULT_LIMIT)),
@@ -216,7 +242,8 @@ class MastodonAdapter(Adapter):
                 "visibility": target.get("visibility", "public")}
         try:
             status = self.http.post("/api/v1/statuses", data=data,
-                                    headers={"Idempotency-Key": idempotency_key}).json()
+                                    headers={"Idempotency-Key": idempotency_key})
+            status = parsed(status)
         except Refused as exc:
             if exc.status == 404:
                 raise Refused("The post being answered no longer exists on Mastodon.",
@@ -232,10 +259,10 @@ class MastodonAdapter(Adapter):
         # The brand's own instance answers for remote authors too (federated copies).
         statuses = self.http.get(f"/api/v1/accounts/{_local_id(author)}/statuses",
                                  params={"limit": min(limit, 40), "exclude_reblogs": "true"})
-        return [self.to_mention(status, raw=status) for status in statuses.json()]
+        return [self.to_mention(status, raw=status) for status in parsed(statuses, list)]
 
     def profile(self, author):
-        account = self.http.get(f"/api/v1/accounts/{_local_id(author)}").json()
+        account = self.http.get_json(f"/api/v1/accounts/{_local_id(author)}")
         return Profile(author=self.to_author(account),
                        followers_count=account.get("followers_count"))
 
@@ -244,7 +271,7 @@ class MastodonAdapter(Adapter):
         if not acct or any(ch.isspace() for ch in acct):
             raise Refused(f"{handle!r} is not a Mastodon handle.", status=404)
         try:
-            account = self.http.get("/api/v1/accounts/lookup", params={"acct": acct}).json()
+            account = self.http.get_json("/api/v1/accounts/lookup", params={"acct": acct})
         except Refused as exc:
             raise Refused(f"No Mastodon account @{acct} is known to {self.host}.",
                           status=404) from exc

@@ -65,6 +65,7 @@ class FakeMastodon:
         self.requests = []
         self._idempotency = {}
         self._failures = []
+        self._malformed = []
         self._lock = threading.RLock()
         self._seq = {"notification": FIRST_NOTIFICATION_ID, "status": FIRST_STATUS_ID,
                      "account": FIRST_ACCOUNT_ID}
@@ -179,6 +180,12 @@ class FakeMastodon:
             self._failures.append({"left": n, "status": status, "retry_after": retry_after,
                                    "path_prefix": path_prefix, "skip": after})
 
+    def malform_next(self, n, body, path_prefix=None):
+        """Answer the next ``n`` requests (under ``path_prefix``) 200 with the raw ``body``:
+        text that is not JSON, or JSON of the wrong shape."""
+        with self._lock:
+            self._malformed.append({"left": n, "body": body, "path_prefix": path_prefix})
+
     def set_latency(self, seconds):
         """Sleep ``seconds`` before answering every request."""
         self.latency = seconds
@@ -256,6 +263,11 @@ class FakeMastodon:
                 failure = None
             elif failure is not None:
                 failure["left"] -= 1
+            malformed = next((m for m in self._malformed if m["left"] > 0 and (
+                m["path_prefix"] is None or request.path.startswith(m["path_prefix"]))), None)
+            if malformed is not None and failure is None:
+                malformed["left"] -= 1
+                return malformed["body"], 200, {"Content-Type": "application/json"}
         if failure is not None:
             headers = {}
             if failure["status"] == 429:

@@ -87,26 +87,42 @@ def thread(mastodon, alice, bob):
     return root, child, grandchild
 
 
-def test_resolve_thread_finds_the_root_two_levels_up(mastodon, adapter, alice, bob):
+def test_resolve_threads_finds_the_root_two_levels_up(mastodon, adapter, alice, bob):
     root, child, grandchild = thread(mastodon, alice, bob)
     mention = as_mention(adapter, grandchild)
     assert mention.parent_id == adapter.status_id(child["id"])
-    assert adapter.resolve_thread(mention) == adapter.status_id(root["id"])
+    roots = adapter.resolve_threads([mention])
+    assert roots[mention.external_id] == adapter.status_id(root["id"])
+    assert roots[mention.parent_id] == adapter.status_id(root["id"])  # ancestors placed too
     assert mastodon.requests[-1]["path"] == f"/api/v1/statuses/{grandchild['id']}/context"
 
 
-def test_resolve_thread_of_a_root_needs_no_request(mastodon, adapter, alice):
+def test_resolve_threads_of_a_root_needs_no_request(mastodon, adapter, alice):
     root = mastodon.mention(alice, "root")["status"]
-    assert adapter.resolve_thread(as_mention(adapter, root)) == adapter.status_id(root["id"])
+    mention = as_mention(adapter, root)
+    assert adapter.resolve_threads([mention]) == {mention.external_id: mention.external_id}
     assert mastodon.requests == []
 
 
-def test_resolve_thread_falls_back_to_the_parent_when_context_is_gone(mastodon, adapter,
-                                                                      alice, bob):
+def test_resolve_threads_leaves_out_what_the_platform_no_longer_has(mastodon, adapter,
+                                                                    alice, bob):
     _, child, grandchild = thread(mastodon, alice, bob)
     del mastodon.statuses[grandchild["id"]]  # /context now answers 404
-    mention = as_mention(adapter, grandchild)
-    assert adapter.resolve_thread(mention) == adapter.status_id(child["id"])
+    assert adapter.resolve_threads([as_mention(adapter, grandchild)]) == {}
+
+
+def test_one_context_lookup_places_a_whole_burst_of_replies(mastodon, adapter, alice, bob):
+    root = mastodon.mention(alice, "root")["status"]
+    first = mastodon.mention(bob, "first reply", in_reply_to=root)["status"]
+    chain = [first]
+    for n in range(30):
+        chain.append(mastodon.mention(bob if n % 2 else alice, f"reply {n}",
+                                      in_reply_to=chain[-1])["status"])
+    mentions = [as_mention(adapter, status) for status in chain]
+    mastodon.requests.clear()
+    roots = adapter.resolve_threads(mentions)
+    assert set(roots[m.external_id] for m in mentions) == {adapter.status_id(root["id"])}
+    assert len(mastodon.requests) == 1
 
 
 @pytest.mark.parametrize("remote", [False, True], ids=["local", "remote"])
