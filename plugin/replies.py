@@ -21,11 +21,19 @@ from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import ReplyTooLong
+from plugin.textsplit import TooManyParts
 from plugin.textsplit import split_reply
+from plugin.textsplit import tidy_whitespace
 
 log = logging.getLogger(__name__)
 
-CLAIM = timedelta(seconds=90)
+# Zendesk does not document how long it waits for a channelback; its webhooks give up
+# after about 10 s (reference/zendesk.md §3.3). A claim held longer only blocks its retry.
+ZENDESK_WAIT = timedelta(seconds=10)
+# Room for our own database work around one post.
+MARGIN = timedelta(seconds=1)
+# A reply that needs more posts than this floods the customer's thread: the agent shortens it.
+MAX_PARTS = 10
 
 
 def send(account: Account, *, message, parent_id, thread_id, request_key) -> PostedReply:
@@ -34,36 +42,43 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
     Idempotent on `request_key`: a retry returns what was posted and posts nothing new, and
     a retry after a partial failure posts only the parts still missing.
 
-    :raise BadRequest: the message is empty.
+    A process that dies while posting leaves a claim that lapses within one post's time
+    (`claim_length`); a retry then takes over, and since every part goes out under its own
+    stable idempotency key, a part the dead process may already have posted is not doubled.
+
+    :raise BadRequest: the message is empty, or needs more than `MAX_PARTS` posts.
     :raise NotFound: nothing of this account matches `parent_id` or `thread_id`.
-    :raise Conflict: the same request is being posted right now.
+    :raise Conflict: the same request is being posted right now, or came before with
+        another message.
     :raise PlatformError: the platform refused or failed; the ledger records it.
     """
     body = (message or "").strip()
     if not body:
         raise BadRequest("The reply is empty.", code="empty_message")
-    target, thread = _target(account.id, parent_id, thread_id)
-    ledger = _claim(account.id, request_key, parent_id or thread, thread, body)
+    target, thread = reply_target(account.id, parent_id, thread_id)
+    adapter = adapter_for(account)
+    length = claim_length(adapter)
+    ledger, hold = claim(account.id, request_key, parent_id or thread, thread, body, length)
     done = _parts(ledger)
     if ledger.status == "posted":
         return done[0]
-    adapter = adapter_for(account)
     try:
         parts = plan(adapter, target, body, account.settings.get("long_replies", "split"))
         for index, text in enumerate(parts):
             if index < len(done):
                 target = done[index].reply_target
                 continue
-            posted = adapter.post_reply(target, text, f"{ledger.idempotency_key}-{index}")
-            done.append(_record_part(account.id, ledger, posted, thread))
+            renewed = utcnow() + length
+            _fence(ledger, hold, claimed_until=renewed)
+            db.session.commit()
+            hold = renewed
+            posted = adapter.post_reply(target, text, part_key(ledger, index))
+            done.append(_record_part(account.id, ledger, hold, posted, thread))
             target = posted.reply_target
-    except PlatformError as exc:
-        _fail(ledger, exc)
+    except (PlatformError, BadRequest) as exc:
+        _fail(ledger, hold, exc)
         raise
-    ledger.status = "posted"
-    ledger.posted_at = utcnow()
-    ledger.claimed_until = None
-    ledger.error = None
+    _fence(ledger, hold, status="posted", posted_at=utcnow(), claimed_until=None, error=None)
     db.session.commit()
     return done[0]
 
@@ -71,21 +86,44 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
 def plan(adapter, target, body, mode) -> list[str]:
     """The texts to post for `body`: one, or several within the limit when splitting.
 
+    Whitespace is tidied first. A reply that already opens by addressing the customer keeps
+    its opening when it fits in one post; split parts each start with the adapter's prefix.
+
     :raise ReplyTooLong: over the limit and the account refuses to split.
+    :raise BadRequest: splitting would take more than `MAX_PARTS` posts.
     """
+    body = tidy_whitespace(body)
     prefix = adapter.reply_prefix(target)
-    if prefix and body.lower().startswith(prefix.strip().lower()):
-        body = body[len(prefix.strip()):].strip()
+    rest = adapter.without_address(body, target)
+    whole = body if rest != body else prefix + body
     limit = adapter.reply_limit()
-    whole = prefix + body
     if adapter.measure(whole) <= limit:
         return [whole]
     if mode == "refuse":
         raise ReplyTooLong(adapter.measure(whole), limit, adapter.label)
-    return split_reply(body, prefix, limit, adapter.measure)
+    try:
+        return split_reply(rest, prefix, limit, adapter.measure, most_parts=MAX_PARTS)
+    except TooManyParts:
+        raise BadRequest(f"This reply would take more than {MAX_PARTS} posts on "
+                         f"{adapter.label}. Shorten it, or send a link to the full answer.",
+                         code="reply_too_many_parts", status=422) from None
 
 
-def _target(account_id, parent_id, thread_id):
+def claim_length(adapter) -> timedelta:
+    """How long a claim lasts before another attempt may take the reply over.
+
+    That is the adapter's timeout for one post (posts are not retried), never more than
+    Zendesk waits for our answer, plus our own database work. Each part renews it.
+    """
+    return min(timedelta(seconds=adapter.http.timeout), ZENDESK_WAIT) + MARGIN
+
+
+def part_key(ledger, index) -> str:
+    """The idempotency key part `index` of a reply is posted under, on every attempt."""
+    return f"{ledger.idempotency_key}-{index}"
+
+
+def reply_target(account_id, parent_id, thread_id):
     """The reply target and thread for a channelback's parent (or, failing that, thread)."""
     for key in (parent_id, thread_id):
         if not key:
@@ -108,28 +146,61 @@ def _target(account_id, parent_id, thread_id):
                    code="unknown_parent")
 
 
-def _claim(account_id, request_key, parent_id, thread, body) -> ReplyLedger:
-    """The ledger row for `request_key`, created if new and claimed for this process."""
+def claim(account_id, request_key, parent_id, thread, body, length):
+    """The ledger row for `request_key` (created if new) and this process's hold on it.
+
+    The hold is the claim's expiry, which this process alone knows: every later write
+    checks it, so a process whose claim lapsed and was taken over stops. A posted reply
+    comes back with no hold.
+
+    :raise Conflict: another process holds the claim, or the request came with another
+        message.
+    """
+    digest = hashlib.sha256(body.encode()).hexdigest()
     insert_ignoring_duplicates(ReplyLedger, [{
         "account_id": account_id, "request_key": request_key, "parent_id": parent_id,
         "thread_id": thread, "idempotency_key": uuid.uuid4().hex, "status": "pending",
-        "message_sha256": hashlib.sha256(body.encode()).hexdigest(), "parts": [],
-        "created_at": utcnow(),
+        "message_sha256": digest, "parts": [], "created_at": utcnow(),
     }], ["account_id", "request_key"])
     db.session.commit()
     ledger = db.session.scalar(select(ReplyLedger).where(
         ReplyLedger.account_id == account_id, ReplyLedger.request_key == request_key))
+    if ledger.message_sha256 != digest:
+        raise Conflict("Zendesk sent this request before with a different message; "
+                       "nothing was posted for this one.", code="reply_request_changed")
+    if ledger.status == "posted":
+        return ledger, None
     now = utcnow()
+    hold = now + length
     # One conditional UPDATE is the claim, so two processes never post the same reply.
     claimed = db.session.execute(update(ReplyLedger).where(
         ReplyLedger.id == ledger.id, ReplyLedger.status != "posted",
         or_(ReplyLedger.claimed_until.is_(None), ReplyLedger.claimed_until < now),
-    ).values(claimed_until=now + CLAIM)).rowcount
+    ).values(claimed_until=hold)).rowcount
     db.session.commit()
-    if claimed or ledger.status == "posted":
-        return ledger
-    raise Conflict("This reply is being posted right now; try again shortly.",
+    if claimed:
+        return ledger, hold
+    if ledger.status == "posted":
+        return ledger, None
+    wait = max(1, round((ledger.claimed_until - now).total_seconds()))
+    raise Conflict(f"This reply is being posted right now; try again in {wait} s.",
                    code="reply_in_progress")
+
+
+def _fence(ledger, hold, **values):
+    """Write `values` to the ledger (uncommitted) if this process still holds its claim.
+
+    On PostgreSQL the UPDATE also locks the row, so no take-over lands before the commit.
+
+    :raise Conflict: the claim lapsed and another attempt took the reply over.
+    """
+    held = db.session.execute(update(ReplyLedger).where(
+        ReplyLedger.id == ledger.id, ReplyLedger.claimed_until == hold,
+    ).values(**values)).rowcount
+    if not held:
+        db.session.rollback()
+        raise Conflict("Another attempt took this reply over; it posts what is missing.",
+                       code="reply_taken_over")
 
 
 def _parts(ledger) -> list[PostedReply]:
@@ -137,20 +208,21 @@ def _parts(ledger) -> list[PostedReply]:
                                    .order_by(PostedReply.id)))
 
 
-def _record_part(account_id, ledger, posted, thread) -> PostedReply:
+def _record_part(account_id, ledger, hold, posted, thread) -> PostedReply:
+    _fence(ledger, hold, parts=[*ledger.parts, posted.external_id])
     part = PostedReply(account_id=account_id, reply_id=ledger.id, external_id=posted.external_id,
                        thread_id=thread, url=posted.url, reply_target=posted.reply_target)
     db.session.add(part)
-    ledger.parts = [*ledger.parts, posted.external_id]
     db.session.commit()
     return part
 
 
-def _fail(ledger, exc):
+def _fail(ledger, hold, exc):
     db.session.rollback()
-    ledger = db.session.get(ReplyLedger, ledger.id)
-    ledger.status = "failed"
-    ledger.error = f"{exc.code}: {exc.message}"[:2000]
-    ledger.claimed_until = None
+    error = f"{exc.code}: {exc.message}"[:2000]
+    try:
+        _fence(ledger, hold, status="failed", error=error, claimed_until=None)
+    except Conflict:
+        error += " (another attempt holds the reply now)"
     db.session.commit()
-    log.warning("reply %s failed: %s", ledger.id, ledger.error)
+    log.warning("reply %s failed: %s", ledger.id, error)

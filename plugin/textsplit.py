@@ -12,22 +12,47 @@ import re
 import unicodedata
 from typing import Callable, Sequence
 
-# Where a part may end, best first: paragraph breaks, sentence ends, any
-# whitespace.  A break sits where the match starts or ends, as noted.
-_PARAGRAPH = re.compile(r"\s*\n\s*\n")  # match start
-_SENTENCE = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[」』）]*")  # match end
+# Where a part may end, best first: paragraph breaks (a run of whitespace
+# with a blank line in it), sentence ends, any whitespace.  A break sits where
+# the match starts or ends, as noted.  Every pattern runs in linear time: no
+# match may start inside a run an earlier attempt already scanned.
+_SENTENCE = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’»)\]]*(?=\s)|[。！？]+[」』）]*")  # match end
 _WHITESPACE = re.compile(r"\s+")  # match start
 _SPACES = re.compile(r"\s*")
+_LINE_SPACE = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
-def split_reply(body: str, prefix: str, limit: int, measure: Callable[[str], int]) -> list[str]:
+class TooManyParts(ValueError):
+    """The body needs more than ``most`` parts."""
+
+    def __init__(self, most: int):
+        super().__init__(f"the reply would need more than {most} posts")
+        self.most = most
+
+
+def tidy_whitespace(text: str) -> str:
+    """Return ``text`` with its whitespace as a reader sees it.
+
+    Line breaks become ``\\n``, runs of other whitespace one space, lines
+    lose the spaces at either end, and more than one blank line becomes one.
+    """
+    text = _LINE_SPACE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def split_reply(body: str, prefix: str, limit: int, measure: Callable[[str], int],
+                most_parts: int | None = None) -> list[str]:
     """Return the posts to send for ``prefix + body`` under ``limit``.
 
     If it fits, that is the one post.  Otherwise ``body`` is cut into chunks
     and each post is ``prefix + chunk + " (i/n)"`` with ``measure(post) <=
     limit``.  Cuts fall at paragraph breaks if possible, then sentence ends,
     then whitespace; a single word is cut only when it cannot fit in a part
-    on its own.  Raises ValueError when prefix and marker leave no room, or
+    on its own.  Each part costs at worst about linear time in ``len(body)``,
+    and the work stops once ``most_parts`` is exceeded.  Raises TooManyParts past
+    ``most_parts``, and ValueError when prefix and marker leave no room, or
     when not even one character of ``body`` fits beside them.
     """
     if measure(prefix + body) <= limit:
@@ -41,12 +66,16 @@ def split_reply(body: str, prefix: str, limit: int, measure: Callable[[str], int
                 f"leaves no room under limit {limit}"
             )
         most = 10**digits - 1
+        if most_parts is not None:
+            most = min(most, most_parts)
         chunks = _chunks(
             body.strip(), lambda chunk: measure(prefix + chunk + widest) <= limit, most
         )
         if len(chunks) <= most:
             total = len(chunks)
             return [f"{prefix}{chunk} ({i}/{total})" for i, chunk in enumerate(chunks, 1)]
+        if most == most_parts:
+            raise TooManyParts(most_parts)
         digits += 1
 
 
@@ -55,7 +84,7 @@ def _chunks(body: str, fits: Callable[[str], bool], most: int) -> list[str]:
     # soon as there are more chunks than the marker has digits for.
     end = [len(body)]
     levels = (
-        [m.start() for m in _PARAGRAPH.finditer(body)] + end,
+        [m.start() for m in _WHITESPACE.finditer(body) if m.group().count("\n") > 1] + end,
         [m.end() for m in _SENTENCE.finditer(body)] + end,
         [m.start() for m in _WHITESPACE.finditer(body)] + end,
     )
@@ -77,8 +106,8 @@ def _best_cut(body: str, start: int, levels: tuple, fits_chunk: Callable[[str], 
         cut = _last_fitting(points, lo, hi, fits)
         if cut is not None:
             return cut
-    space = _WHITESPACE.search(body, start)
-    word_end = space.start() if space else len(body)
+    spaces = levels[-1]
+    word_end = spaces[bisect.bisect_right(spaces, start)]
     cuts = range(start + 1, min(word_end, reach + 1))
     cut = _last_fitting(cuts, 0, len(cuts), fits) or start
     # Inside a word the measure need not grow with every character (a URL

@@ -1,10 +1,14 @@
 """Splitting over-long replies into numbered parts."""
+import hashlib
 import re
+import time
 
 import pytest
 
 from plugin.platforms.mastodon_text import count_characters
+from plugin.textsplit import TooManyParts
 from plugin.textsplit import split_reply
+from plugin.textsplit import tidy_whitespace
 
 MARKER = re.compile(r" \((\d+)/(\d+)\)$")
 
@@ -179,3 +183,64 @@ def weighted(text):
 def test_split_reply_rejects_what_cannot_fit(body, prefix, limit, measure, message):
     with pytest.raises(ValueError, match=message):
         split_reply(body, prefix, limit, measure)
+
+
+# Digests of the parts the splitter gave these bodies before it was made linear-time: the
+# rewrite must cut ordinary text exactly where it did.
+UNCHANGED = [
+    pytest.param(LOREM, "@alice ", 100, 35, "86a05211a700dea9", id="paragraphs"),
+    pytest.param(LOREM, "@alice@remote.example ", 500, 7, "10898193e212e3b8", id="remote"),
+    pytest.param(CJK, "@a ", 50, 10, "11974f51003958cf", id="cjk"),
+    pytest.param(URLS, "@bob@example.social ", 80, 8, "8b9197eafe61e6a9", id="urls"),
+    pytest.param(EMOJI, "@bob ", 70, 10, "7c4cbd55b20b17f1", id="emoji"),
+]
+
+
+@pytest.mark.parametrize("body, prefix, limit, count, digest", UNCHANGED)
+def test_ordinary_text_is_split_as_before(body, prefix, limit, count, digest):
+    parts = split_reply(body, prefix, limit, count_characters)
+
+    assert len(parts) == count
+    assert hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16] == digest
+
+
+PATHOLOGICAL = [
+    pytest.param("hello " + " " * 65000 + " bye", id="spaces"),
+    pytest.param("hello" + " \n" * 32000 + "bye", id="single-newlines"),
+    pytest.param("a" + "." * 65000 + "b", id="dots"),
+    pytest.param(("word " + " \t " * 50 + "\n") * 400, id="mixed"),
+]
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL)
+def test_65kb_of_whitespace_or_punctuation_splits_quickly(body):
+    started = time.process_time()
+    try:
+        split_reply(body, "@jane ", 500, count_characters, most_parts=10)
+    except TooManyParts:
+        pass
+    assert time.process_time() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    "text, tidy",
+    [
+        pytest.param("Hello  there,\tJane!", "Hello there, Jane!", id="runs-in-a-line"),
+        pytest.param("One.   \n   Two.", "One.\nTwo.", id="around-newlines"),
+        pytest.param("One.\n\n\n\n\nTwo.", "One.\n\nTwo.", id="many-blank-lines"),
+        pytest.param("One.\r\n\r\nTwo.\rThree.", "One.\n\nTwo.\nThree.", id="carriage-returns"),
+        pytest.param(" \n hi " + " " * 65000 + "\n", "hi", id="mostly-whitespace"),
+        pytest.param(LOREM, LOREM, id="ordinary-text-unchanged"),
+    ],
+)
+def test_tidy_whitespace(text, tidy):
+    assert tidy_whitespace(text) == tidy
+
+
+def test_more_parts_than_allowed_is_refused():
+    body = " ".join(["word"] * 60)
+
+    assert len(split_reply(body, "", 30, len, most_parts=15)) == 15
+    with pytest.raises(TooManyParts, match="more than 5 posts") as raised:
+        split_reply(body, "", 30, len, most_parts=5)
+    assert raised.value.most == 5

@@ -229,6 +229,18 @@ class Adapter(ABC):
         """Text every reply part must start with (for example the customer's @handle)."""
         return ""
 
+    def without_address(self, text: str, target: dict) -> str:
+        """`text` without an opening that already addresses the reply's target, else unchanged.
+
+        Platforms whose handles have more than one spelling override this; here only the
+        prefix itself, as a whole word and in any case, counts.
+        """
+        prefix = self.reply_prefix(target).strip()
+        words = text.split(None, 1)
+        if prefix and words and words[0].lower() == prefix.lower():
+            return words[1] if len(words) > 1 else ""
+        return text
+
     @abstractmethod
     def post_reply(self, target: dict, text: str, idempotency_key: str) -> Posted:
         """Post `text` (already within the limit) as a reply to `target`."""

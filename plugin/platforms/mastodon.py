@@ -20,6 +20,7 @@ from plugin.platforms.errors import Refused
 from plugin.platforms.http import parsed
 from plugin.platforms.mastodon_text import count_characters
 from plugin.platforms.mastodon_text import status_text
+from plugin.platforms.mastodon_text import without_address
 
 NOTIFICATIONS_PAGE = 80
 TAG_PAGE = 40
@@ -219,14 +220,18 @@ class MastodonAdapter(Adapter):
 
     def _read_instance_rules(self):
         try:
-            statuses = self.http.get_json("/api/v2/instance")["configuration"]["statuses"]
+            v2 = self.http.get_json("/api/v2/instance")
+            statuses, domain = v2["configuration"]["statuses"], v2.get("domain")
         except (PlatformError, KeyError, TypeError, ValueError):
             # Pre-4.0 servers only have v1, where the limit may sit elsewhere.
             v1 = self.http.get_json("/api/v1/instance")
             statuses = (v1.get("configuration") or {}).get("statuses") or {}
             statuses.setdefault("max_characters", v1.get("max_toot_chars", DEFAULT_LIMIT))
+            domain = v1.get("uri")
+        # The accounts' domain may differ from the API host (LOCAL_DOMAIN vs WEB_DOMAIN).
+        domain = domain if isinstance(domain, str) and domain else urlsplit(self.base_url).hostname
         return (int(statuses.get("max_characters", DEFAULT_LIMIT)),
-                int(statuses.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)))
+                int(statuses.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)), domain)
 
     def reply_limit(self):
         return self._rules()[0]
@@ -236,6 +241,9 @@ class MastodonAdapter(Adapter):
 
     def reply_prefix(self, target):
         return f"@{target['acct']} "
+
+    def without_address(self, text, target):
+        return without_address(text, target["acct"], self._rules()[2])
 
     def post_reply(self, target, text, idempotency_key):
         data = {"status": text, "in_reply_to_id": target["status_id"],

@@ -3,6 +3,7 @@
 ``status_text`` turns a Status entity (``content`` is sanitised HTML) into
 the plain text a helpdesk ticket shows.  ``count_characters`` measures a
 reply the way the server will when it checks the instance's limit.
+``without_address`` drops a reply's opening mention of the account it answers.
 
 What Mastodon 4.x counts (``app/validators/status_length_validator.rb``,
 mastodon/mastodon; docs: https://docs.joinmastodon.org/user/posting/):
@@ -56,6 +57,7 @@ _MENTION_RE = re.compile(
 # twitter-text's end_mention_match: a mention directly followed by one of
 # these is part of something else (an email-like string, a URL, ...).
 _MENTION_BAD_FOLLOWER = re.compile(r"[@＠À-ÖØ-öø-ÿĀ-ɏ]|://")
+_AFTER_ADDRESS = re.compile(r"[,:]?\s*")
 
 
 def status_text(status: dict) -> str:
@@ -97,6 +99,29 @@ def count_characters(text: str, url_length: int = 23) -> int:
         cursor = end
     pieces.append(text[cursor:])
     return _grapheme_count("".join(pieces))
+
+
+def without_address(text: str, acct: str, local_domain: str) -> str:
+    """Return ``text`` without an opening mention of the account ``acct``.
+
+    Only a whole handle counts (``@janet`` does not mention ``jane``), with
+    case ignored.  A handle without a domain names an account of
+    ``local_domain``, the instance the reply is posted from, so ``@jane`` and
+    ``@jane@local_domain`` are one person, whichever way ``acct`` is given;
+    ``@jane@another.instance`` is someone else.  A comma or colon right after
+    the handle goes with it.  Any other text comes back unchanged.
+    """
+    match = _MENTION_RE.match(text)
+    if not match or _MENTION_BAD_FOLLOWER.match(text, match.end()):
+        return text
+    if _account_key(match.group(0)[1:], local_domain) != _account_key(acct, local_domain):
+        return text
+    return text[_AFTER_ADDRESS.match(text, match.end()).end():]
+
+
+def _account_key(acct: str, local_domain: str) -> tuple[str, str]:
+    username, _, domain = acct.lstrip("@").partition("@")
+    return username.lower(), (domain or local_domain).lower()
 
 
 def _render(node: Tag, mentions: dict) -> str:

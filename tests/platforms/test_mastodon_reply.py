@@ -2,6 +2,8 @@
 import pytest
 
 from plugin.platforms.errors import Refused
+from tests.fakes.mastodon import FakeMastodon
+from tests.platforms.conftest import make_adapter
 
 
 def as_mention(adapter, status):
@@ -36,6 +38,17 @@ def test_measure_counts_like_mastodon(adapter, text, length):
                                               ("bob@example.social", "@bob@example.social ")])
 def test_reply_prefix_is_the_authors_acct(adapter, acct, prefix):
     assert adapter.reply_prefix({"status_id": "1", "acct": acct}) == prefix
+
+
+@pytest.mark.parametrize(("local_base", "left"), [
+    ("https://their.instance", "thanks"),
+    ("https://brand.example", "@jane@their.instance thanks"),
+], ids=["their-instance-is-ours", "another-instance"])
+def test_the_instance_domain_decides_who_a_handle_names(local_base, left):
+    # The accounts' domain comes from the instance, not from the API URL (127.0.0.1 here).
+    with FakeMastodon.served(local_base=local_base) as fake:
+        adapter = make_adapter(fake)
+        assert adapter.without_address("@jane@their.instance thanks", {"acct": "jane"}) == left
 
 
 def test_post_reply_answers_in_the_thread_with_the_same_visibility(mastodon, adapter, bob):

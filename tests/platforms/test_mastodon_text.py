@@ -6,6 +6,7 @@ import pytest
 
 from plugin.platforms.mastodon_text import count_characters
 from plugin.platforms.mastodon_text import status_text
+from plugin.platforms.mastodon_text import without_address
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -196,3 +197,39 @@ def test_status_text_leaves_no_markup():
 )
 def test_count_characters(text, url_length, expected):
     assert count_characters(text, url_length=url_length) == expected
+
+
+# The brand's instance is brand.example: a bare @user there means a local account.
+@pytest.mark.parametrize(
+    "acct, text, left",
+    [
+        pytest.param("jane", "@janet will call you", "@janet will call you",
+                     id="longer-username-is-someone-else"),
+        pytest.param("jane", "@jane@brand.example thanks", "thanks", id="local-with-own-domain"),
+        pytest.param("jane", "@jane@their.instance thanks", "@jane@their.instance thanks",
+                     id="same-username-other-instance"),
+        pytest.param("jane@brand.example", "@jane thanks", "thanks",
+                     id="acct-given-with-own-domain"),
+        pytest.param("jane@their.instance", "@jane@their.instance thanks", "thanks",
+                     id="remote"),
+        pytest.param("jane@their.instance", "@jane thanks", "@jane thanks",
+                     id="bare-handle-is-the-local-account"),
+        pytest.param("jane@their.instance", "@jane@other.example thanks",
+                     "@jane@other.example thanks", id="remote-other-instance"),
+        pytest.param("Jane", "@JANE thanks", "thanks", id="username-case"),
+        pytest.param("jane@Their.Instance", "@Jane@their.INSTANCE thanks", "thanks",
+                     id="domain-case"),
+        pytest.param("jane", "@jane, thanks", "thanks", id="comma"),
+        pytest.param("jane", "@jane: see below", "see below", id="colon"),
+        pytest.param("jane", "@jane!", "!", id="other-punctuation-stays"),
+        pytest.param("jane", "@jane", "", id="handle-alone"),
+        pytest.param("jane", "@jane.doe hi", "@jane.doe hi", id="dotted-username"),
+        pytest.param("jane", "@jane_doe hi", "@jane_doe hi", id="underscored-username"),
+        pytest.param("jane", "@jane@brand.example.evil hi", "@jane@brand.example.evil hi",
+                     id="longer-domain"),
+        pytest.param("jane", "hi @jane", "hi @jane", id="not-at-the-start"),
+        pytest.param("jane", "@jane@ x", "@jane@ x", id="not-a-whole-handle"),
+    ],
+)
+def test_without_address(acct, text, left):
+    assert without_address(text, acct, "brand.example") == left
