@@ -18,6 +18,7 @@ from plugin.errors import NotFound
 from plugin.errors import Unauthorized
 from plugin.models import Account
 from plugin.models import utcnow
+from plugin.pauses import AccountGuard
 from plugin.platforms import adapter_class
 from plugin.secrets_box import box
 
@@ -37,14 +38,19 @@ def check_subdomain(subdomain: str) -> str:
     return value
 
 
-def adapter_for(account: Account, settings=None, credentials=None):
-    """An adapter bound to `account` (or to candidate settings and credentials)."""
+def adapter_for(account: Account, settings=None, credentials=None, lease_until=None):
+    """An adapter bound to `account` (or to candidate settings and credentials).
+
+    A stored account's adapter checks and records pauses in the database (and renews the
+    poll lease `lease_until` this process holds), so every process honours them.
+    """
     cls = adapter_class(account.platform)
     cfg = current_app.config
+    guard = AccountGuard(account.id, lease_until) if account.id else None
     return cls(settings if settings is not None else account.settings,
                credentials if credentials is not None else box().open(account.credentials_sealed),
                allow_http=cfg["PLATFORM_ALLOW_HTTP"], timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
-               backoff=cfg["PLATFORM_RETRY_BACKOFF"])
+               backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard)
 
 
 def connect(platform, subdomain, values, *, name=None, account=None, push=None, uid=None):

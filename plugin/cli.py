@@ -141,7 +141,7 @@ def remove_account(account_id, yes):
 
 @accounts_cli.command("list")
 def list_accounts():
-    """Show every account with its intake health."""
+    """Show every account with its health (intake, replies, platform pauses)."""
     rows = db.session.scalars(select(Account).order_by(Account.id)).all()
     if not rows:
         click.echo("No accounts.")
@@ -149,7 +149,9 @@ def list_accounts():
         health = account_health(account)
         click.echo(f"{account.id}\t{account.platform}\t{account.subdomain}\t{account.name}\t"
                    f"{health['state']}\tlast success: {health['last_success_at'] or 'never'}\t"
-                   f"last error: {health['last_error'] or '-'}")
+                   f"last error: {health['last_error'] or health['last_reply_error'] or '-'}"
+                   + (f"\tpaused until {health['paused_until']}: {health['pause_reason']}"
+                      if health["paused_until"] else ""))
 
 
 @installations_cli.command("add")

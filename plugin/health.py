@@ -1,5 +1,6 @@
 """Liveness with per-account health, and Prometheus metrics."""
 import hmac
+from datetime import timedelta
 
 from flask import Blueprint
 from flask import Response
@@ -19,17 +20,40 @@ from plugin.errors import Unauthorized
 from plugin.models import Account
 from plugin.models import ReplyLedger
 from plugin.models import StoredMention
+from plugin.models import utcnow
+from plugin.pauses import is_paused
 
 bp = Blueprint("health", __name__)
+# An account whose poll is this much (or two intervals) past due is stalled.
+STALL_AFTER = timedelta(minutes=3)
 
 
 def account_health(account: Account) -> dict:
-    """One account's intake health as operators see it."""
+    """One account's health as operators see it: intake, replies, and any platform pause.
+
+    States, in this order: inactive; paused (the platform asked us to wait: intake resumes by
+    itself at `paused_until`); failing (the last poll failed); replies_failing (the last reply
+    failed); stalled (no poll for well past its schedule: is the worker running?); waiting
+    (never polled yet); ok.
+    """
+    now = utcnow()
+    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    last_reply = db.session.execute(
+        select(ReplyLedger.status, ReplyLedger.error).where(ReplyLedger.account_id == account.id)
+        .order_by(ReplyLedger.id.desc()).limit(1)).first()
+    reply_error = last_reply.error if last_reply and last_reply.status == "failed" else None
+    overdue = account.next_poll_at and account.next_poll_at < now - max(2 * interval, STALL_AFTER)
     if not account.active:
         state = "inactive"
+    elif is_paused(account, now):
+        state = "paused"
     elif account.last_error and (account.last_success_at is None
                                  or account.last_error_at > account.last_success_at):
         state = "failing"
+    elif reply_error:
+        state = "replies_failing"
+    elif overdue:
+        state = "stalled"
     elif account.last_success_at is None:
         state = "waiting"
     else:
@@ -40,6 +64,9 @@ def account_health(account: Account) -> dict:
         "last_error": account.last_error, "last_error_at": _iso(account.last_error_at),
         "next_poll_at": _iso(account.next_poll_at),
         "consecutive_failures": account.consecutive_failures,
+        "paused_until": _iso(account.paused_until) if is_paused(account, now) else None,
+        "pause_reason": account.pause_reason if is_paused(account, now) else None,
+        "last_reply_error": reply_error,
     }
 
 

@@ -104,7 +104,7 @@ def test_make_huey_uses_redis_for_redis_url(tmp_path):
     huey = make_huey({"REDIS_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path),
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.db'}"})
     assert isinstance(huey, RedisHuey)
-    assert huey.storage.conn.connection_pool.connection_kwargs["db"] == 15
+    assert huey.storage.conn.connection_pool.connection_kwargs["db"] == int(REDIS_URL.rsplit("/", 1)[1])
     huey.enqueue(huey.task(name="murmur.noop")(lambda: None).s())
     assert huey.pending_count() == 1
     flush_redis()

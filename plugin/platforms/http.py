@@ -45,6 +45,23 @@ def check_base_url(url: str, allow_http: bool) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
+class LocalGuard:
+    """A pause kept in memory by one client (an adapter not bound to a stored account)."""
+
+    def __init__(self):
+        self.paused_until = None
+
+    def before_call(self):
+        """:raise RateLimited: the pause this client learnt has not ended."""
+        if self.paused_until and datetime.now(timezone.utc) < self.paused_until:
+            raise RateLimited(f"Paused until {self.paused_until:%H:%M:%S} UTC.",
+                              resume_at=self.paused_until)
+
+    def learned_pause(self, until, reason):
+        """Keep the later of the current pause and `until`."""
+        self.paused_until = max(self.paused_until or until, until)
+
+
 class PlatformHTTP:
     """A `requests.Session` bound to one API base URL and credential.
 
@@ -54,14 +71,16 @@ class PlatformHTTP:
     """
 
     def __init__(self, base_url, *, headers=None, timeout=10.0, retries=2, backoff=0.5,
-                 rate_limit=None, secrets=()):
+                 rate_limit=None, secrets=(), guard=None):
         self.base_url = base_url
         # Values never to repeat in an error message (a platform may echo a token back).
         self._secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 6),
                                key=len, reverse=True)
         self.timeout = timeout
         self._rate_limit = rate_limit or (lambda headers: (None, None))
-        self.paused_until = None
+        # Where pauses are kept and checked: the account's (shared by every process), or,
+        # for an adapter used without an account, this object's own.
+        self.guard = guard or LocalGuard()
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
         self.session.headers.update(headers or {})
@@ -91,9 +110,7 @@ class PlatformHTTP:
         :raise Refused: any other 4xx.
         :raise Unavailable: a 5xx or no answer at all.
         """
-        if self.paused_until and datetime.now(timezone.utc) < self.paused_until:
-            raise RateLimited("The platform's rate-limit window is used up until "
-                              f"{self.paused_until:%H:%M:%S} UTC.", resume_at=self.paused_until)
+        self.guard.before_call()
         kwargs.setdefault("timeout", self.timeout)
         try:
             response = self.session.request(method, self.url(path_or_url), **kwargs)
@@ -102,9 +119,14 @@ class PlatformHTTP:
         if response.status_code < 400:
             remaining, reset = self._rate_limit(response.headers)
             if remaining is not None and remaining <= 0 and reset:
-                self.paused_until = reset  # the window is spent: ask again after it resets
+                # The window is spent: ask again after it resets.
+                self.guard.learned_pause(reset, "the platform's rate-limit window is used up")
             return response
-        raise self._error_for(response)
+        error = self._error_for(response)
+        if isinstance(error, RateLimited):
+            self.guard.learned_pause(error.resume_at, "the platform answered 429 Too Many "
+                                                      "Requests")
+        raise error
 
     def get(self, path_or_url, **kwargs):
         """GET and return the response."""

@@ -78,9 +78,8 @@ def pull():
     form = load(schemas.pull_form, request.form.to_dict())
     account = from_metadata(form["metadata"])
     cursor = _cursor(form["state"])
-    if intake.needs_inline_fetch(account):
-        intake.poll_account(account.id,
-                            timeout=current_app.config["INLINE_FETCH_TIMEOUT_SECONDS"])
+    if intake.is_overdue(account):
+        intake.queue_poll(account.id)  # the worker fetches; this answer is from the database
     rows = db.session.scalars(select(StoredMention).options(defer(StoredMention.raw)).where(
         StoredMention.account_id == account.id, StoredMention.seq > cursor)
         .order_by(StoredMention.seq).limit(PULL_LIMIT)).all()

@@ -1,0 +1,142 @@
+"""A platform's pause belongs to the account: learnt once, honoured by every process and path;
+leases are short and renewed; health says what is happening."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from plugin import create_app
+from plugin import intake
+from plugin.db import db
+from plugin.models import Account
+from plugin.models import ReplyLedger
+from plugin.models import utcnow
+from plugin.pauses import LEASE
+from tests.conftest import OPERATOR
+from tests.fakes.mastodon import FakeMastodon
+
+
+def other_process(app):
+    """A second app on the same database, as another web or worker process would be."""
+    return create_app({**{k: app.config[k] for k in (
+        "DATABASE_URL", "SECRET_KEY", "PLATFORM_ALLOW_HTTP", "PLATFORM_RETRY_BACKOFF",
+        "INSTANCE_PATH", "OPERATOR_TOKEN")}, "TESTING": True, "HUEY_IMMEDIATE": True,
+        "INLINE_FETCH_AFTER_SECONDS": 0})
+
+
+def calls(mastodon):
+    return len(mastodon.requests)
+
+
+def test_a_retry_after_learnt_by_the_worker_stops_every_other_path(app, client, connect,
+                                                                   mastodon):
+    account, metadata = connect()
+    jane = mastodon.add_customer("jane", "Jane")
+    mastodon.mention(jane, "<p>hello</p>")
+    mastodon.fail_next(1, status=429, retry_after=600, path_prefix="/api/v1/notifications")
+    intake.poll_account(account.id)  # the worker's poll learns the 600 s pause
+    db.session.rollback()
+    paused = db.session.get(Account, account.id)
+    assert paused.paused_until > utcnow() + timedelta(seconds=590)
+    assert paused.next_poll_at >= paused.paused_until - timedelta(seconds=1)
+    assert intake.due_accounts() == []
+
+    web = other_process(app)
+    before = calls(mastodon)
+    with web.test_client() as other:
+        # A pull 180 s later (the inline catch-up would have fetched): no platform call.
+        pulled = other.post("/channel/pull", data={"metadata": metadata, "state": ""})
+        assert pulled.status_code == 200 and pulled.json["external_resources"] == []
+        health = other.get("/healthz", headers=OPERATOR).json["accounts"][0]
+    assert calls(mastodon) == before
+    assert health["state"] == "paused" and "429" in health["pause_reason"]
+    with web.app_context():
+        from plugin.accounts import adapter_for
+        from plugin.platforms.errors import RateLimited
+        with pytest.raises(RateLimited):  # a sidebar refresh or a reply: refused before a call
+            adapter_for(db.session.get(Account, account.id)).recent_posts(
+                adapter_for(db.session.get(Account, account.id)).lookup("jane"))
+        db.session.remove()
+        db.engine.dispose()
+    assert calls(mastodon) == before
+
+
+def test_a_spent_window_is_honoured_by_a_later_adapter(app, connect):
+    from plugin.accounts import adapter_for
+    with FakeMastodon.served(rate_limit=3) as small:
+        account, _ = connect(base_url=small.url, access_token=small.token)  # spends one call
+        small.add_customer("jane", "Jane")
+        adapter_for(account).lookup("jane")
+        adapter_for(account).lookup("jane")  # the window's last call: remaining 0
+        db.session.rollback()
+        assert db.session.get(Account, account.id).paused_until is not None
+        before = calls(small)
+        intake.poll_account(account.id)  # a new adapter object: it still knows
+        assert calls(small) == before
+
+
+def test_a_pause_only_ever_grows(app, connect):
+    account, _ = connect()
+    from plugin.pauses import AccountGuard
+    guard = AccountGuard(account.id)
+    later, sooner = utcnow() + timedelta(minutes=10), utcnow() + timedelta(minutes=1)
+    guard.learned_pause(later, "first")
+    guard.learned_pause(sooner, "second")
+    db.session.rollback()
+    assert db.session.get(Account, account.id).paused_until == later
+
+
+def test_a_killed_poll_holds_its_lease_one_short_period(app, connect, mastodon):
+    account, _ = connect()
+    assert LEASE <= timedelta(seconds=60)
+    held = intake._take_lease(account.id)  # a poll that then died: no heartbeat, no release
+    assert intake.poll_account(account.id) is None  # held for now …
+    db.session.rollback()
+    db.session.get(Account, account.id).poll_lease_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()  # … until its short lease runs out
+    assert held is not None and intake.poll_account(account.id) is not None
+
+
+def test_a_poll_renews_its_lease_before_each_platform_call(app, connect, mastodon):
+    account, _ = connect()
+    lease = intake._take_lease(account.id)
+    from plugin.accounts import adapter_for
+    adapter = adapter_for(account, lease_until=lease)
+    adapter.lookup("mastodonpy_test")
+    db.session.rollback()
+    assert db.session.get(Account, account.id).poll_lease_until > lease
+
+
+def test_health_shows_a_stalled_account(app, client, connect, mastodon):
+    account, _ = connect()
+    intake.poll_account(account.id)
+    db.session.rollback()
+    stuck = db.session.get(Account, account.id)
+    stuck.next_poll_at = utcnow() - timedelta(minutes=10)  # the worker stopped polling it
+    db.session.commit()
+    assert client.get("/healthz", headers=OPERATOR).json["accounts"][0]["state"] == "stalled"
+
+
+def test_health_shows_failing_replies(app, client, connect, mastodon):
+    account, _ = connect()
+    intake.poll_account(account.id)
+    db.session.add(ReplyLedger(account_id=account.id, request_key="r", idempotency_key="k",
+                               parent_id="p", thread_id="t", message_sha256="0" * 64,
+                               status="failed", error="platform_auth_failed: write scope"))
+    db.session.commit()
+    health = client.get("/healthz", headers=OPERATOR).json["accounts"][0]
+    assert health["state"] == "replies_failing"
+    assert health["last_reply_error"].startswith("platform_auth_failed")
+
+
+@pytest.mark.parametrize("interval", [60, 120, 300])
+def test_polls_come_at_the_configured_interval(app, connect, mastodon, interval):
+    """The scheduler ticks each minute and a poll starts a moment after its tick: the tick one
+    interval on must find the account due (it used to be one tick later: 120 s for 60)."""
+    app.config["POLL_INTERVAL_SECONDS"] = interval
+    account, _ = connect()
+    started = utcnow()
+    intake.poll_account(account.id)
+    next_tick = started + timedelta(seconds=interval) - timedelta(seconds=5)
+    assert account.id in intake.due_accounts(now=next_tick)
+    assert account.id not in intake.due_accounts(now=started + timedelta(seconds=interval / 2))
