@@ -2,11 +2,13 @@
 
 Run from anywhere: `python bench/pull_latency.py [--mentions N] [--rounds R]`.
 
-1. A temp dir holds the SQLite database; migrations run with `flask --app plugin db upgrade`.
-2. One Mastodon account is connected to the test fake (tests/fakes/mastodon.py, built from the
-   recorded bodies in tests/fixtures/mastodon), N mention notifications are made on the fake and
-   normalised by the real adapter (`MastodonAdapter.to_mention`, the notification kept as raw
-   JSON, ~3 KB), then stored through the real pipeline (`plugin.pipeline.ingest`).
+1. A temp dir holds the SQLite database; migrations run with `flask --app plugin schema upgrade`.
+2. The test fake (tests/fakes/mastodon.py, built from the recorded bodies in
+   tests/fixtures/mastodon) holds N mention notifications inside the 7-day backfill window (and
+   one older); a Mastodon account is connected and the worker's polls (`intake.poll_account`)
+   take the backfill in, page by page over as many polls as it needs. It must end with all N
+   stored (each notification kept as raw JSON, ~3 KB); every round below checks all N are
+   pulled, each once.
 3. The real web process runs: `gunicorn -w 1 -b 127.0.0.1:PORT 'plugin:create_app()'`, with
    MURMUR_INLINE_FETCH_AFTER_SECONDS large so pulls never call out (the worker has "polled").
 4. POST /channel/pull walks through all N mentions, 256 at a time with the state carried, for
@@ -49,41 +51,50 @@ TEXTS = [
 
 
 def seed(count):
-    """Connect one account to a fake Mastodon and store `count` mentions; return metadata."""
+    """Put `count` mentions (inside the backfill window) and one older mention on a fake
+    Mastodon, connect an account, and let the worker's polls take the backfill in."""
+    from sqlalchemy import func
+    from sqlalchemy import select
+
     from plugin import accounts
     from plugin import create_app
-    from plugin import pipeline
+    from plugin import intake
     from plugin.db import db
     from plugin.models import Account
+    from plugin.models import StoredMention
     from plugin.models import utcnow
     from tests.fakes.mastodon import FakeMastodon
 
     app = create_app()
     with app.app_context(), FakeMastodon.served(rate_limit=10 ** 6) as fake:
-        account, metadata = accounts.connect(
-            "mastodon", "acme", {"base_url": fake.url, "access_token": fake.token})
-        adapter = accounts.adapter_for(account)
         customers = [fake.add_customer(f"customer{i}", f"Customer {i}",
                                        domain="example.social" if i % 3 else None)
                      for i in range(50)]
         start = utcnow() - timedelta(days=6)
         step = timedelta(days=6) / count
-        raw_sizes, stored = [], 0
-        for first in range(0, count, 500):
-            batch = []
-            for n in range(first, min(first + 500, count)):
-                note = fake.mention(customers[n % len(customers)],
-                                    f"<p>{TEXTS[n % len(TEXTS)].format(n=n)}</p>",
-                                    created_at=start + step * n)
-                batch.append(adapter.to_mention(note["status"], raw=note))
-            raw_sizes += [len(json.dumps(m.raw)) for m in batch]
-            stored += pipeline.ingest(account, adapter, batch).stored
-        # The worker has polled just now: pulls must not fetch inline.
-        account = db.session.get(Account, account.id)
-        account.last_polled_at = account.last_success_at = utcnow()
-        db.session.commit()
+        for n in range(count):
+            fake.mention(customers[n % len(customers)],
+                         f"<p>{TEXTS[n % len(TEXTS)].format(n=n)}</p>", created_at=start + step * n)
+        fake.mention(customers[0], "<p>older than the backfill window</p>",
+                     created_at=utcnow() - timedelta(days=8))
+        account, metadata = accounts.connect(
+            "mastodon", "acme", {"base_url": fake.url, "access_token": fake.token})
+        polls = 0
+        while True:  # the worker's polls, as many as the backfill takes
+            polls += 1
+            intake.poll_account(account.id)
+            account = db.session.get(Account, account.id)
+            db.session.refresh(account)
+            if account.next_poll_at > utcnow() or account.last_error:
+                break
+        if account.last_error:
+            raise RuntimeError(f"the backfill failed: {account.last_error}")
+        stored = db.session.scalar(select(func.count()).select_from(StoredMention).where(
+            StoredMention.account_id == account.id))
+        raw_size = statistics.mean(len(json.dumps(raw)) for raw in db.session.scalars(
+            select(StoredMention.raw).limit(200)))
         db.engine.dispose()
-    return metadata, stored, statistics.mean(raw_sizes)
+    return metadata, stored, raw_size, polls
 
 
 def walk(session, url, metadata, expected, deadline):
@@ -117,14 +128,16 @@ def main():
                "MURMUR_LOG_LEVEL": "WARNING", "MURMUR_INLINE_FETCH_AFTER_SECONDS": str(10 ** 9),
                "REDIS_URL": ""}
         os.environ.update(env)
-        subprocess.run([sys.executable, "-m", "flask", "--app", "plugin", "db", "upgrade"],
+        subprocess.run([sys.executable, "-m", "flask", "--app", "plugin", "schema", "upgrade"],
                        cwd=ROOT, check=True, timeout=120, capture_output=True)
         started = time.monotonic()
-        metadata, stored, raw_size = seed(args.mentions)
+        metadata, stored, raw_size, polls = seed(args.mentions)
         size_mb = Path(workdir, "murmur.db").stat().st_size / 2 ** 20
-        print(f"seeded {stored} mentions through plugin.pipeline.ingest in "
-              f"{time.monotonic() - started:.1f} s (raw JSON {raw_size / 1024:.1f} KB each, "
-              f"database {size_mb:.0f} MB)")
+        print(f"backfill: {stored} of {args.mentions} mentions in the window taken in by "
+              f"{polls} polls in {time.monotonic() - started:.1f} s (raw JSON "
+              f"{raw_size / 1024:.1f} KB each, database {size_mb:.0f} MB)")
+        if stored != args.mentions:
+            raise RuntimeError(f"the backfill stored {stored}, expected {args.mentions}")
         with start_web(env, port, cwd=ROOT) as web, requests.Session() as session:
             url = f"http://127.0.0.1:{port}/channel/pull"
             warmup = walk(session, url, metadata, stored, deadline)
