@@ -125,6 +125,7 @@ def main():
         port = free_port()
         env = {"DATABASE_URL": f"sqlite:///{workdir}/murmur.db", "SECRET_KEY": "bench-secret-key",
                "PUBLIC_URL": f"http://127.0.0.1:{port}", "PLATFORM_ALLOW_HTTP": "1",
+               "MURMUR_PLATFORM_ALLOW_LOOPBACK": "true",
                "MURMUR_LOG_LEVEL": "WARNING", "MURMUR_INLINE_FETCH_AFTER_SECONDS": str(10 ** 9),
                "REDIS_URL": ""}
         os.environ.update(env)

@@ -107,6 +107,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, FakeMastodon.served(rate_limit=10**6) as fake:
         env = {"DATABASE_URL": f"sqlite:///{tmp}/murmur.db", "SECRET_KEY": "bench-key",
                "PUBLIC_URL": "https://murmur.example", "PLATFORM_ALLOW_HTTP": "1",
+               "MURMUR_PLATFORM_ALLOW_LOOPBACK": "true",
                "MURMUR_INSTANCE_PATH": tmp}
         subprocess.run([sys.executable, "-m", "flask", "--app", "plugin", "db", "upgrade"],
                        cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)

@@ -50,7 +50,8 @@ def adapter_for(account: Account, settings=None, credentials=None, lease_until=N
     return cls(settings if settings is not None else account.settings,
                credentials if credentials is not None else box().open(account.credentials_sealed),
                allow_http=cfg["PLATFORM_ALLOW_HTTP"], timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
-               backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard)
+               backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard,
+               allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"])
 
 
 def connect(platform, subdomain, values, *, name=None, account=None, push=None, uid=None):

@@ -17,6 +17,8 @@ def load(app, test_config=None):
         PUBLIC_URL=None,
         PORT=5000,
         PLATFORM_ALLOW_HTTP=False,
+        # Test-only: platform fakes listen on loopback; no deployment should set this.
+        PLATFORM_ALLOW_LOOPBACK=False,
         LOG_LEVEL="INFO",
         # Zendesk sends small forms; anything near a megabyte is abuse, not a mention.
         MAX_CONTENT_LENGTH=256 * 1024,

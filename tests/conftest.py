@@ -64,6 +64,7 @@ def app(database_url, tmp_path):
         "SECRET_KEY": "test-secret-key",
         "PUBLIC_URL": "https://murmur.example",
         "PLATFORM_ALLOW_HTTP": True,
+        "PLATFORM_ALLOW_LOOPBACK": True,
         "PLATFORM_RETRY_BACKOFF": 0,
         "PLATFORM_TIMEOUT_SECONDS": 5,
         "HUEY_IMMEDIATE": True,

@@ -219,3 +219,13 @@ def test_installations_list_shows_subdomains_without_secrets(runner, mastodon):
     db.session.rollback()
     globex = db.session.scalar(select(Installation).where(Installation.subdomain == "globex"))
     assert box().open(globex.secret_sealed) == "g" * 40
+
+
+@pytest.mark.parametrize("base_url", ["https://10.1.2.3", "https://169.254.169.254",
+                                      "https://localhost:8443"])
+def test_connecting_to_an_internal_address_is_refused(app, runner, base_url):
+    app.config["PLATFORM_ALLOW_LOOPBACK"] = False
+    result = runner.invoke(args=["accounts", "add", "mastodon", "--subdomain", "acme",
+                                 "--set", f"base_url={base_url}", "--set", "access_token=t"])
+    assert result.exit_code == 1 and "private or internal address" in result.output
+    assert account_count() == 0

@@ -42,7 +42,7 @@ def queued(request, database_url, tmp_path):
     """The app with a real (not immediate) queue: Huey on SQLite, or on Redis db 15."""
     config = {
         "TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
-        "PLATFORM_ALLOW_HTTP": True, "PLATFORM_RETRY_BACKOFF": 0, "HUEY_IMMEDIATE": False,
+        "PLATFORM_ALLOW_HTTP": True, "PLATFORM_ALLOW_LOOPBACK": True, "PLATFORM_RETRY_BACKOFF": 0, "HUEY_IMMEDIATE": False,
         "INSTANCE_PATH": str(tmp_path),
     }
     if request.param == "redis-queue":

@@ -19,7 +19,8 @@ from tests.fakes.mastodon import FakeMastodon
 def other_process(app):
     """A second app on the same database, as another web or worker process would be."""
     return create_app({**{k: app.config[k] for k in (
-        "DATABASE_URL", "SECRET_KEY", "PLATFORM_ALLOW_HTTP", "PLATFORM_RETRY_BACKOFF",
+        "DATABASE_URL", "SECRET_KEY", "PLATFORM_ALLOW_HTTP", "PLATFORM_ALLOW_LOOPBACK",
+        "PLATFORM_RETRY_BACKOFF",
         "INSTANCE_PATH", "OPERATOR_TOKEN")}, "TESTING": True, "HUEY_IMMEDIATE": True,
         "INLINE_FETCH_AFTER_SECONDS": 0})
 

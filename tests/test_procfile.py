@@ -46,6 +46,7 @@ def stack(tmp_path):
     with FakeMastodon.served() as mastodon:
         env = {**os.environ, "MURMUR_INSTANCE_PATH": str(tmp_path / "instance"),
                "PUBLIC_URL": "https://murmur.example", "PLATFORM_ALLOW_HTTP": "1",
+               "MURMUR_PLATFORM_ALLOW_LOOPBACK": "true",
                "MURMUR_OPERATOR_TOKEN": "procfile-operator"}
         for name in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY"):
             env.pop(name, None)

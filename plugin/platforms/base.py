@@ -144,14 +144,15 @@ class Adapter(ABC):
     default_base_url: ClassVar[str | None] = None
 
     def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
-                 backoff=0.5, guard=None):
+                 backoff=0.5, guard=None, allow_loopback=False):
         self.settings = settings
         self.credentials = credentials
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
         self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
                                  backoff=backoff, rate_limit=self.rate_limit,
-                                 secrets=list(credentials.values()), guard=guard)
+                                 secrets=list(credentials.values()), guard=guard,
+                                 allow_loopback=allow_loopback)
 
     @classmethod
     def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:

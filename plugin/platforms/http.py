@@ -6,7 +6,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from requests_hardened.ip_filter import InvalidIPAddress
+from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.util import Retry
 
 from plugin.platforms.errors import AuthFailed
@@ -45,6 +46,10 @@ def check_base_url(url: str, allow_http: bool) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
 
 
+class OtherHost(requests.RequestException):
+    """A platform tried to send us (with our credentials) to another host."""
+
+
 class LocalGuard:
     """A pause kept in memory by one client (an adapter not bound to a stored account)."""
 
@@ -71,8 +76,11 @@ class PlatformHTTP:
     """
 
     def __init__(self, base_url, *, headers=None, timeout=10.0, retries=2, backoff=0.5,
-                 rate_limit=None, secrets=(), guard=None):
+                 rate_limit=None, secrets=(), guard=None, allow_loopback=False):
         self.base_url = base_url
+        self.host = urlsplit(base_url).hostname
+        # Headers that carry credentials: never sent to any host but the account's own.
+        self._credential_headers = {name: None for name in (headers or {})}
         # Values never to repeat in an error message (a platform may echo a token back).
         self._secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 6),
                                key=len, reverse=True)
@@ -92,9 +100,23 @@ class PlatformHTTP:
             status_forcelist=(502, 503, 504), allowed_methods=frozenset({"GET"}),
             respect_retry_after_header=False, raise_on_status=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        # Every connection goes to the address the name resolved to, checked to be public
+        # (no loopback, private, link-local or reserved ranges: no SSRF, no DNS rebinding).
+        # Only local fakes in tests may allow loopback.
+        for scheme in ("https://", "http://"):
+            adapter = IPFilterAdapter(is_https_proto=scheme == "https://",
+                                      allow_loopback=allow_loopback)
+            adapter.max_retries = retry
+            self.session.mount(scheme, adapter)
+        self.session.hooks["response"].append(self._same_host_redirects_only)
+
+    def _same_host_redirects_only(self, response, **_):
+        if response.is_redirect:
+            target = urlsplit(requests.compat.urljoin(response.url,
+                                                      response.headers["Location"]))
+            if target.hostname != self.host:
+                raise OtherHost(f"{self.host} redirected to another host, {target.hostname}.")
+        return response
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL for an API path (absolute URLs, e.g. from Link headers, pass through)."""
@@ -112,8 +134,16 @@ class PlatformHTTP:
         """
         self.guard.before_call()
         kwargs.setdefault("timeout", self.timeout)
+        url = self.url(path_or_url)
+        if urlsplit(url).hostname != self.host:  # e.g. a media URL elsewhere: no credentials
+            kwargs["headers"] = {**kwargs.get("headers", {}), **self._credential_headers}
         try:
-            response = self.session.request(method, self.url(path_or_url), **kwargs)
+            response = self.session.request(method, url, **kwargs)
+        except InvalidIPAddress as exc:
+            raise NotConfigured(f"{urlsplit(url).hostname} is a private or internal address; "
+                                "Murmur only connects to public servers.") from exc
+        except OtherHost as exc:
+            raise Refused(str(exc)) from exc
         except requests.RequestException as exc:
             raise Unavailable(f"Could not reach {self.base_url}: {type(exc).__name__}.") from exc
         if response.status_code < 400:

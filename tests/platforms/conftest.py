@@ -7,7 +7,7 @@ from plugin.platforms.mastodon import MastodonAdapter
 def make_adapter(fake, **settings):
     """An adapter on the fake server with extra settings and no retry backoff."""
     return MastodonAdapter({"base_url": fake.url, **settings}, {"access_token": fake.token},
-                           allow_http=True, backoff=0)
+                           allow_http=True, allow_loopback=True, backoff=0)
 
 
 @pytest.fixture

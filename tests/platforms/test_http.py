@@ -52,7 +52,7 @@ def server():
 @pytest.fixture
 def http(server):
     """A client on the scripted server with no backoff between retries."""
-    return PlatformHTTP(server.url, backoff=0, timeout=5)
+    return PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5)
 
 
 STATUS_ERRORS = [
@@ -98,7 +98,7 @@ def test_success_returns_the_response(http, server):
 def test_sends_user_agent_and_bound_headers(server):
     seen = {}
     server.app.before_request(lambda: seen.update(request.headers))
-    PlatformHTTP(server.url, headers={"Authorization": "Bearer t"}).get("/status/200")
+    PlatformHTTP(server.url, allow_loopback=True, headers={"Authorization": "Bearer t"}).get("/status/200")
     assert seen["Authorization"] == "Bearer t"
     assert seen["User-Agent"].startswith("Murmur/")
 
@@ -137,7 +137,7 @@ def test_429_without_any_hint_backs_off_a_minute(http):
 
 def test_429_uses_the_adapter_rate_limit_reset(server):
     reset = datetime(2030, 1, 1, tzinfo=timezone.utc)
-    http = PlatformHTTP(server.url, backoff=0, rate_limit=lambda headers: (5, reset))
+    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, rate_limit=lambda headers: (5, reset))
     with pytest.raises(RateLimited) as raised:
         http.get("/status/429")
     assert raised.value.resume_at == reset
@@ -147,7 +147,7 @@ def test_closed_port_is_unavailable():
     with LiveServer(scripted_app()) as live:
         url = live.url
     with pytest.raises(Unavailable, match="Could not reach"):
-        PlatformHTTP(url, backoff=0, timeout=2).get("/status/200")
+        PlatformHTTP(url, backoff=0, timeout=2, allow_loopback=True).get("/status/200")
 
 
 BASE_URLS = [
@@ -203,7 +203,7 @@ def test_retry_after_dates_and_junk(headers, expected):
 
 def test_a_spent_window_pauses_calls_until_it_resets(server):
     reset = datetime.now(timezone.utc) + timedelta(minutes=5)
-    http = PlatformHTTP(server.url, backoff=0, rate_limit=lambda headers: (0, reset))
+    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, rate_limit=lambda headers: (0, reset))
     http.get("/status/200")
     with pytest.raises(RateLimited) as raised:
         http.get("/status/200")
@@ -213,8 +213,53 @@ def test_a_spent_window_pauses_calls_until_it_resets(server):
 
 @pytest.mark.parametrize("status", [401, 422, 500])
 def test_error_texts_never_repeat_a_credential(server, status):
-    http = PlatformHTTP(server.url, backoff=0, timeout=5, secrets=["tok-3141592653"])
+    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5, secrets=["tok-3141592653"])
     with pytest.raises((AuthFailed, Refused, Unavailable)) as raised:
         http.get(f"/status/{status}", params={"text": 1, "echo": "tok-3141592653"})
     assert "tok-3141592653" not in raised.value.message
     assert "[redacted]" in raised.value.message
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.0.0.1", "192.168.1.20",
+                                  "172.16.0.1", "169.254.169.254", "0.0.0.0", "[::1]",
+                                  "100.64.0.1", "[fe80::1]"])
+def test_internal_addresses_are_refused_before_any_connection(host):
+    http = PlatformHTTP(f"https://{host}:8443", backoff=0, timeout=2,
+                        headers={"Authorization": "Bearer secret"})
+    with pytest.raises(NotConfigured, match="private or internal address"):
+        http.get("/api/v1/instance")
+
+
+def recording_app():
+    app = Flask(__name__)
+    app.seen = []
+
+    @app.route("/<path:path>")
+    def anything(path):
+        app.seen.append(dict(request.headers))
+        return jsonify(ok=True)
+
+    return app
+
+
+def test_redirects_to_another_host_are_refused_and_carry_no_credentials():
+    with LiveServer(recording_app()) as other:
+        redirector = Flask(__name__)
+        elsewhere = other.url.replace("127.0.0.1", "localhost") + "/steal"
+        redirector.add_url_rule("/go", "go", lambda: ("", 302, {"Location": elsewhere}))
+        with LiveServer(redirector) as server:
+            http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5,
+                                headers={"Authorization": "Bearer secret"})
+            with pytest.raises(Refused, match="redirected to another host"):
+                http.get("/go")
+        assert other.app.seen == []
+
+
+def test_absolute_urls_on_another_host_go_out_without_credentials():
+    with LiveServer(recording_app()) as other, LiveServer(recording_app()) as own:
+        http = PlatformHTTP(own.url, allow_loopback=True, backoff=0, timeout=5,
+                            headers={"Authorization": "Bearer secret"})
+        http.get("/on-our-host")
+        http.get(other.url.replace("127.0.0.1", "localhost") + "/media.png")
+    assert own.app.seen[0]["Authorization"] == "Bearer secret"
+    assert "Authorization" not in other.app.seen[0]

@@ -151,7 +151,7 @@ def closed_port_url():
 
 def test_unreachable_instance_is_unavailable():
     adapter = MastodonAdapter({"base_url": closed_port_url()}, {"access_token": "t"},
-                              allow_http=True, backoff=0)
+                              allow_http=True, allow_loopback=True, backoff=0)
     with pytest.raises(Unavailable):
         adapter.verify()
 
@@ -202,7 +202,7 @@ def test_429_resumes_at_the_iso_rate_limit_reset(mastodon, adapter):
 def test_a_spent_rate_limit_window_stops_calls_until_its_reset():
     with FakeMastodon.served(rate_limit=2) as fake:
         adapter = MastodonAdapter({"base_url": fake.url}, {"access_token": fake.token},
-                                  allow_http=True, backoff=0)
+                                  allow_http=True, allow_loopback=True, backoff=0)
         adapter.verify()
         adapter.verify()  # answered with X-RateLimit-Remaining: 0
         with pytest.raises(RateLimited) as raised:
