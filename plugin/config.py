@@ -3,7 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
-ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT")
+ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT",
+             "ZENDESK_PUSH_CLIENT_ID")
 
 
 def load(app, test_config=None):
@@ -31,6 +32,8 @@ def load(app, test_config=None):
         SENTIMENT_FIELD="murmur_sentiment",
         SIDEBAR_HISTORY_TTL_SECONDS=600,
         ZENDESK_PUSH_CLIENT_ID=None,
+        OPERATOR_TOKEN=None,
+        PROXY_COUNT=0,
     )
     for name in ENV_NAMES:
         if os.environ.get(name):
