@@ -141,3 +141,13 @@ def test_polls_come_at_the_configured_interval(app, connect, mastodon, interval)
     next_tick = started + timedelta(seconds=interval) - timedelta(seconds=5)
     assert account.id in intake.due_accounts(now=next_tick)
     assert account.id not in intake.due_accounts(now=started + timedelta(seconds=interval / 2))
+
+
+def test_a_pull_never_reaches_an_account_in_auth_back_off(client, connect, mastodon):
+    account, metadata = connect()
+    mastodon.revoke_token()
+    intake.poll_account(account.id)  # 401: back off for 15 minutes
+    before = calls(mastodon)
+    for _ in range(3):
+        assert client.post("/channel/pull", data={"metadata": metadata}).status_code == 200
+    assert calls(mastodon) == before
