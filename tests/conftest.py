@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite and PostgreSQL, fakes of Mastodon and Zendesk."""
 import os
 import uuid
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -30,15 +31,24 @@ def pg_server():
     return PG_ADMIN
 
 
-@pytest.fixture(scope="session")
-def pg_database(pg_server):
-    """One throwaway PostgreSQL database for the session; each test leaves it empty."""
+@contextmanager
+def throwaway_database(pg_server):
+    """A new, empty PostgreSQL database on `pg_server`; its URL, dropped afterwards."""
     name = f"murmur_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield pg_server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server):
+    """One throwaway PostgreSQL database for the session; each test leaves it empty."""
+    with throwaway_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,9 +1,7 @@
 """Before a process serves: the schema is brought up to date once, and the key must fit."""
 import threading
-import uuid
 from contextlib import contextmanager
 
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +12,7 @@ from plugin.models import Installation
 from plugin.secrets_box import KeyMismatch
 from plugin.secrets_box import box
 from plugin.startup import prepare
+from tests.conftest import throwaway_database
 
 
 def fresh_app(database_url, tmp_path, key="key-one"):
@@ -27,12 +26,8 @@ def fresh_url(request, tmp_path, pg_server):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    name = f"murmur_fresh_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database(pg_server) as url:
+        yield url
 
 
 @pytest.mark.parametrize("fresh_url", ["sqlite", "postgresql"], indirect=True)
