@@ -175,11 +175,14 @@ class ZendeskEvent(db.Model):
 
 
 class TicketLink(db.Model):
-    """Which Zendesk ticket one of our external ids landed on."""
+    """A claim, from an (unsigned) event callback, that one of our external ids landed on a
+    ticket; several claims for one id may exist, and only an uncontradicted or confirmed one
+    is believed."""
 
     __tablename__ = "ticket_links"
     __table_args__ = (
-        UniqueConstraint("subdomain", "external_id", name="uq_ticket_links_sub_external"),
+        UniqueConstraint("subdomain", "external_id", "ticket_id",
+                         name="uq_ticket_links_candidate"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subdomain: Mapped[str] = mapped_column(String(63))

@@ -27,15 +27,22 @@ def author_of_ticket(subdomain, ticket_id, requester_id) -> Match | None:
     """The ticket's social author: from the ticket's own mentions, then from the requester's
     Zendesk identities (where the installation gave us an API token), then from profiles
     agents linked by hand. A match is remembered for the requester.
+
+    The ticket's mentions come from unsigned event callbacks: with API access a claimed
+    mention counts only if its author is one of the requester's identities; without, only
+    a mention no other ticket claims (a forged claim makes the real one ambiguous, so the
+    panel shows nothing rather than someone else).
     """
-    match = _from_ticket(subdomain, ticket_id)
     installation = db.session.scalar(select(Installation).where(
         Installation.subdomain == subdomain))
-    if ZendeskGateway.available(installation) and (match is None or requester_id is None):
+    identities = None
+    if ZendeskGateway.available(installation):
         gateway = ZendeskGateway(installation)
         requester_id = requester_id or gateway.requester_of(ticket_id)
-        if match is None and requester_id:
-            match = _from_identities(subdomain, gateway.identity_values_of(requester_id))
+        identities = gateway.identity_values_of(requester_id) if requester_id else []
+    match = _from_ticket(subdomain, ticket_id, identities)
+    if match is None and identities:
+        match = _from_identities(subdomain, identities)
     if match is None and requester_id:
         match = _from_links(subdomain, requester_id)
     if match is not None and requester_id:
@@ -83,12 +90,16 @@ def _mention_match(query) -> Match | None:
     return Match(account=db.session.get(Account, mention.account_id), author=author)
 
 
-def _from_ticket(subdomain, ticket_id):
-    external_ids = select(TicketLink.external_id).where(
+def _from_ticket(subdomain, ticket_id, identities):
+    claimed = select(TicketLink.external_id).where(
         TicketLink.subdomain == subdomain, TicketLink.ticket_id == ticket_id)
-    return _mention_match(select(StoredMention).where(
-        StoredMention.account_id.in_(_accounts(subdomain)),
-        StoredMention.external_id.in_(external_ids)))
+    query = select(StoredMention).where(StoredMention.account_id.in_(_accounts(subdomain)),
+                                        StoredMention.external_id.in_(claimed))
+    if identities is not None:  # Zendesk says who the requester is: believe only that
+        return _mention_match(query.where(StoredMention.author_id.in_(identities)))
+    contested = select(TicketLink.external_id).where(
+        TicketLink.subdomain == subdomain, TicketLink.ticket_id != ticket_id)
+    return _mention_match(query.where(StoredMention.external_id.not_in(contested)))
 
 
 def _from_identities(subdomain, values):

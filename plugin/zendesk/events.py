@@ -21,7 +21,8 @@ def record(events: list[dict]) -> int:
     """Store each event; link external ids to tickets from `resources_created_from_external_ids`.
 
     Event callbacks are not signed, so a link is only made for an external id that belongs to
-    one of the event's own subdomain's accounts.
+    one of the event's own subdomain's accounts, and it is only a claim: a forged one sent
+    first never locks out the real one (see `plugin.sidebar.resolve`).
     """
     for event in events:
         subdomain = event["subdomain"].lower()
@@ -92,4 +93,4 @@ def _link(subdomain, resource_events):
         PostedReply.account_id.in_(accounts), PostedReply.external_id.in_(pairs))))
     rows = [{"subdomain": subdomain, "external_id": external_id, "ticket_id": ticket_id}
             for external_id, ticket_id in pairs.items() if external_id in ours]
-    insert_ignoring_duplicates(TicketLink, rows, ["subdomain", "external_id"])
+    insert_ignoring_duplicates(TicketLink, rows, ["subdomain", "external_id", "ticket_id"])

@@ -152,3 +152,42 @@ def test_stale_reason_is_written_for_agents(sidebar_get, social_ticket, mastodon
     mastodon.fail_next(20, status=503)
     body = sidebar_get(social_ticket.ticket_id, social_ticket.requester_id).get_json()
     assert body["stale_reason"] == "Mastodon could not be reached"
+
+
+def forge_first(client, social_ticket, forged_ticket=999):
+    """A stranger claims the ticket's mention for another ticket, then Zendesk's real
+    event comes (again)."""
+    from plugin.models import TicketLink
+
+    link = db.session.query(TicketLink).one()
+    db.session.query(TicketLink).delete()
+    db.session.commit()
+    for ticket_id in (forged_ticket, social_ticket.ticket_id):
+        event = {"type_id": "resources_created_from_external_ids",
+                 "timestamp": "2026-11-23T09:00:00Z", "subdomain": "acme",
+                 "integration_name": "Murmur", "integration_id": "x", "data": {
+                     "request_id": f"r{ticket_id}", "resource_events": [{
+                         "type_id": "comment_on_new_ticket", "external_id": link.external_id,
+                         "ticket_id": ticket_id, "comment_id": 1}]}}
+        assert client.post("/channel/events", json={"events": [event]}).status_code == 200
+
+
+def test_a_forged_event_sent_first_never_shows_another_customer(client, sidebar_get,
+                                                                social_ticket):
+    forge_first(client, social_ticket)
+    assert sidebar_get(999).get_json()["state"] == "unknown"
+    # Without Zendesk API access the contested claim is believed for neither ticket.
+    assert sidebar_get(social_ticket.ticket_id).get_json()["state"] == "unknown"
+
+
+def test_with_api_access_zendesk_decides_which_claim_is_true(app, monkeypatch, client,
+                                                             social_ticket, zendesk, sidebar_get):
+    forge_first(client, social_ticket)
+    monkeypatch.setenv("ZENPY_FORCE_SCHEME", "http")
+    monkeypatch.setenv("ZENPY_FORCE_NETLOC", zendesk.api_netloc)
+    app.test_cli_runner().invoke(args=[
+        "installations", "add", "acme", "--secret", SECRET,
+        "--api-email", "agent@acme.example", "--api-token", "zd-token"])
+    real = sidebar_get(social_ticket.ticket_id).get_json()
+    assert real["state"] == "found" and real["profile"]["handle"] == "@jane@example.social"
+    assert sidebar_get(999).get_json()["state"] != "found"
