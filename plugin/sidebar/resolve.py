@@ -83,12 +83,23 @@ def _mention_match(query) -> Match | None:
     return Match(account=db.session.get(Account, mention.account_id), author=author)
 
 
-def _from_ticket(subdomain, ticket_id):
+def ticket_mentions(subdomain, ticket_id) -> list[StoredMention]:
+    """The mentions Zendesk made this ticket from (its own posts, not the author's history)."""
+    return db.session.scalars(_ticket_query(subdomain, ticket_id)
+                              .where(StoredMention.filtered_reason.is_(None))
+                              .order_by(StoredMention.seq)).all()
+
+
+def _ticket_query(subdomain, ticket_id):
     external_ids = select(TicketLink.external_id).where(
         TicketLink.subdomain == subdomain, TicketLink.ticket_id == ticket_id)
-    return _mention_match(select(StoredMention).where(
+    return select(StoredMention).where(
         StoredMention.account_id.in_(_accounts(subdomain)),
-        StoredMention.external_id.in_(external_ids)))
+        StoredMention.external_id.in_(external_ids))
+
+
+def _from_ticket(subdomain, ticket_id):
+    return _mention_match(_ticket_query(subdomain, ticket_id))
 
 
 def _from_identities(subdomain, values):
