@@ -7,6 +7,7 @@ from flask import Flask
 from plugin import config
 from plugin import db
 from plugin import errors
+from plugin import i18n
 from plugin import jobs
 from plugin import secrets_box
 from plugin import security
@@ -29,10 +30,11 @@ def create_app(test_config=None):
 
 
 def register_extensions(app):
-    """Attach the database, the at-rest encryption and the job queue."""
+    """Attach the database, the at-rest encryption, the job queue and the translations."""
     db.init_app(app)
     secrets_box.init_app(app)
     jobs.init_app(app)
+    i18n.init_app(app)
 
 
 def register_blueprints(app):

@@ -100,6 +100,11 @@ def register(app):
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
-        log.exception("unhandled error")
-        db.session.rollback()  # leave nothing half-written, and the session usable
+        record_fault()
         return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def record_fault():
+    """Log the exception being handled as our own fault and leave the session usable."""
+    log.exception("unhandled error")
+    db.session.rollback()  # leave nothing half-written, and the session usable

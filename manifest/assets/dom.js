@@ -83,7 +83,11 @@
     return Number.isNaN(time.getTime()) ? null : time;
   }
 
-  /** "just now", "5 min ago", "3 h ago", "2 d ago", then a short date. */
+  function words() {
+    return window.Murmur.i18n;
+  }
+
+  /** "just now", "5 min ago", "3 h ago", "2 d ago" (in the agent's language), then a short date. */
   function relativeTime(iso, now) {
     const time = parseTime(iso);
     if (!time) {
@@ -91,19 +95,19 @@
     }
     const seconds = Math.max(0, Math.round(((now || Date.now()) - time.getTime()) / 1000));
     if (seconds < 60) {
-      return 'just now';
+      return words().t('just_now');
     }
     if (seconds < 3600) {
-      return Math.floor(seconds / 60) + ' min ago';
+      return words().plural('minutes_ago', Math.floor(seconds / 60));
     }
     if (seconds < 86400) {
-      return Math.floor(seconds / 3600) + ' h ago';
+      return words().plural('hours_ago', Math.floor(seconds / 3600));
     }
     if (seconds < 30 * 86400) {
-      return Math.floor(seconds / 86400) + ' d ago';
+      return words().plural('days_ago', Math.floor(seconds / 86400));
     }
     const sameYear = time.getFullYear() === new Date(now || Date.now()).getFullYear();
-    return time.toLocaleDateString(undefined, sameYear
+    return time.toLocaleDateString(words().formatLocale(), sameYear
       ? { month: 'short', day: 'numeric' }
       : { month: 'short', day: 'numeric', year: 'numeric' });
   }
@@ -111,12 +115,12 @@
   /** The full date and time in the agent's locale and time zone, for a hover title. */
   function exactTime(iso) {
     const time = parseTime(iso);
-    return time ? time.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '';
+    return time ? time.toLocaleString(words().formatLocale(), { dateStyle: 'medium', timeStyle: 'short' }) : '';
   }
 
   /** 1234 -> "1.2K" (compact, in the agent's locale). */
   function compactNumber(value) {
-    return new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 })
+    return new Intl.NumberFormat(words().formatLocale(), { notation: 'compact', maximumFractionDigits: 1 })
       .format(Number(value) || 0);
   }
 

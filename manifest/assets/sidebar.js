@@ -7,12 +7,10 @@
   'use strict';
 
   const { el } = window.Murmur.dom;
+  const { t } = window.Murmur.i18n;
   const render = window.Murmur.render;
   const root = document.getElementById('app');
   const client = window.ZAFClient ? window.ZAFClient.init() : false;
-
-  const SECRET_HINT = 'The app\u2019s shared secret may be wrong: ask an admin to compare the Shared secret '
-    + 'in the app settings with the one Murmur printed for this account.';
 
   let generation = 0;
   let lastHeight = 0;
@@ -33,10 +31,15 @@
 
   if (!client) {
     // Opened outside Zendesk (no origin/app_guid in the URL): nothing to talk to.
-    show(render.errorView('Open this app from a Zendesk ticket.', null, null));
+    window.Murmur.i18n.load(navigator.language).then(() => show(render.errorView(t('outside_zendesk'), null, null)));
     return;
   }
   new ResizeObserver(resize).observe(root);
+
+  /** The agent's language, from their Zendesk profile (the browser's if Zendesk does not say). */
+  const language = client.get('currentUser.locale').then(
+    (answer) => answer['currentUser.locale'] || navigator.language, () => navigator.language)
+    .then((locale) => window.Murmur.i18n.load(locale));
 
   /** Ticket, requester, subdomain and the backend URL: everything a request needs. */
   async function readTicket() {
@@ -63,14 +66,12 @@
     const status = error && error.status;
     const body = (error && error.responseJSON) || {};
     if (status === 401 || status === 403) {
-      return { title: 'Murmur refused this app\u2019s credentials.', message: SECRET_HINT };
+      return { title: t('refused_title'), message: t('secret_hint') };
     }
     if (status >= 400 && status < 500 && body.message) {
-      return { title: 'Couldn\u2019t load the social profile.', message: body.message };
+      return { title: t('load_failed'), message: body.message };
     }
-    return { title: 'Couldn\u2019t load the social profile.',
-      message: (status ? `Murmur answered with error ${status}.` : 'Murmur couldn\u2019t be reached.')
-        + ' Try again in a moment.' };
+    return { title: t('load_failed'), message: status ? t('answered_error', { status }) : t('unreachable') };
   }
 
   /** The requester's earlier tickets, newest first, without this one (Zendesk API, as the agent). */
@@ -114,13 +115,14 @@
         data: JSON.stringify({ ticket_id: ticket.ticketId, requester_id: ticket.requester.id,
           platform: choice.platform, handle: choice.handle }) });
     } catch (error) {
-      const body = (error && error.responseJSON) || {};
+      const code = ((error && error.responseJSON) || {}).error;
       if (error && (error.status === 401 || error.status === 403)) {
-        throw SECRET_HINT;
+        throw t('secret_hint');
       }
-      throw body.message || (error && error.status === 404
-        ? `No profile called ${choice.handle} was found.`
-        : 'Couldn\u2019t link the profile. Try again in a moment.');
+      if (code === 'platform_not_connected') {
+        throw t('link_not_connected');
+      }
+      throw error && error.status === 404 ? t('link_not_found', { handle: choice.handle }) : t('link_failed');
     }
     showDocument(ticket, doc, ticket.earlier);
   }
@@ -131,12 +133,12 @@
     root.setAttribute('aria-busy', 'true');
     show(render.skeleton());
     try {
-      const ticket = await readTicket();
+      const [ticket] = await Promise.all([readTicket(), language]);
       if (!ticket.backend) {
-        throw { status: 0, setup: 'The app\u2019s Backend URL setting is empty: ask an admin to set it.' };
+        throw { status: 0, setup: t('no_backend_url') };
       }
       if (!ticket.requester || !ticket.requester.id) {
-        throw { status: 0, setup: 'This ticket has no requester yet.' };
+        throw { status: 0, setup: t('no_requester') };
       }
       ticket.earlier = earlierTickets(ticket);
       ticket.earlier.catch(() => {}); // shown in its own section; never an unhandled rejection
@@ -146,6 +148,7 @@
         showDocument(ticket, doc, ticket.earlier);
       }
     } catch (error) {
+      await language; // the failure is told in the agent's language too
       if (mine === generation) {
         const text = error && error.setup ? { title: error.setup, message: null } : describe(error);
         show(render.errorView(text.title, text.message, load));

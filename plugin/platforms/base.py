@@ -14,9 +14,14 @@ from datetime import datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from plugin.platforms.catalogue import N_
+from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
+from plugin.platforms.errors import RateLimited
+from plugin.platforms.errors import Refused
+from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
 
@@ -142,6 +147,20 @@ class Adapter(ABC):
     intake: ClassVar[frozenset] = frozenset({"poll"})
     fields: ClassVar[tuple] = ()
     default_base_url: ClassVar[str | None] = None
+    # An example handle, as an agent would type it to look someone up.
+    handle_example: ClassVar[str] = "@name"
+    # What the connect form says when `verify` fails, by kind of failure: (field, advice).
+    # `%(platform)s` is the label; adapters replace entries with their own words.
+    verify_advice: ClassVar[dict] = {
+        AuthFailed: (None, N_("%(platform)s refused these credentials. Check them, or create "
+                              "new ones, and paste them here.")),
+        Refused: ("base_url", N_("This address did not answer like %(platform)s. Check the "
+                                 "API base URL.")),
+        Unavailable: ("base_url", N_("Murmur could not reach %(platform)s at this address. "
+                                     "Check the address, or try again in a few minutes.")),
+        RateLimited: (None, N_("%(platform)s asked Murmur to slow down. Wait a few minutes, "
+                               "then save again.")),
+    }
 
     def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
                  backoff=0.5, guard=None, allow_loopback=False):
@@ -163,21 +182,29 @@ class Adapter(ABC):
         settings, credentials = {}, {}
         for spec in cls.fields:
             value = (values.get(spec.name) or "").strip() or spec.default
+            about = {"field": spec.name, "params": {"label": spec.label}}
             if spec.required and not value:
-                raise NotConfigured(f"{spec.label} is required.")
+                raise NotConfigured(N_("%(label)s is required."), **about)
             if value and spec.choices and value not in spec.choices:
-                raise NotConfigured(f"{spec.label} must be one of {', '.join(spec.choices)}.")
+                about["params"]["choices"] = ", ".join(spec.choices)
+                raise NotConfigured(N_("%(label)s must be one of %(choices)s."), **about)
             if value and spec.max_int is not None and not (
                     value.isascii() and value.isdigit() and int(value) <= spec.max_int):
-                raise NotConfigured(f"{spec.label} must be a whole number from 0 to "
-                                    f"{spec.max_int}.")
+                about["params"]["max"] = spec.max_int
+                raise NotConfigured(N_("%(label)s must be a whole number from 0 to %(max)s."),
+                                    **about)
             if value:
                 (credentials if spec.secret else settings)[spec.name] = value
         unknown = set(values) - {spec.name for spec in cls.fields}
         if unknown:
-            raise NotConfigured(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+            raise NotConfigured(N_("Unknown setting(s): %(names)s."),
+                                params={"names": ", ".join(sorted(unknown))})
         if "base_url" in settings:
-            settings["base_url"] = check_base_url(settings["base_url"], allow_http)
+            try:
+                settings["base_url"] = check_base_url(settings["base_url"], allow_http)
+            except NotConfigured as exc:
+                exc.field = "base_url"
+                raise
         return settings, credentials
 
     @classmethod
@@ -189,6 +216,15 @@ class Adapter(ABC):
         """
         host = urlsplit(base_url or cls.default_base_url or "").hostname
         return {host} if host else set()
+
+    @classmethod
+    def advice_for(cls, exc) -> tuple[str | None, str, dict]:
+        """What a connect form shows for a failed `verify`: (field, template, params)."""
+        for kind in type(exc).__mro__:
+            if kind in cls.verify_advice:
+                field_name, template = cls.verify_advice[kind]
+                return field_name, template, {"platform": cls.label}
+        return exc.field, exc.template, exc.params
 
     def auth_headers(self) -> dict:
         """Headers that authenticate every request to the platform."""
@@ -271,11 +307,11 @@ class Adapter(ABC):
 
 
 COMMON_FIELDS = (
-    SettingField("long_replies", "Replies over the length limit",
-                 "split: post them as several replies that each answer the previous one; "
-                 "refuse: send nothing and tell the agent.", required=False, default="split",
-                 choices=REPLY_MODES),
-    SettingField("backfill_days", "Backfill on connect (days)",
-                 "How far back to take in mentions when the account is first connected.",
+    SettingField("long_replies", N_("Replies over the length limit"),
+                 N_("split: post them as several replies that each answer the previous one; "
+                    "refuse: send nothing and tell the agent."), required=False,
+                 default="split", choices=REPLY_MODES),
+    SettingField("backfill_days", N_("Backfill on connect (days)"),
+                 N_("How far back to take in mentions when the account is first connected."),
                  required=False, default="7", max_int=90),
 )

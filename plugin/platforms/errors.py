@@ -1,4 +1,4 @@
-"""Typed failures an adapter raises; the web layer maps them to JSON errors."""
+"""Typed failures an adapter raises; the web layer maps them to JSON errors or form pages."""
 from datetime import datetime
 
 
@@ -6,16 +6,23 @@ class PlatformError(Exception):
     """Base for anything that went wrong talking to a platform.
 
     `resume_at`, when set, is the earliest moment the platform wants to hear from us again.
+    `field`, when set, names the account setting the failure concerns. A message given with
+    `params` is a template (`%(label)s is required.`) that a form can translate before filling
+    in; `message` is always the English text.
     """
 
     code = "platform_error"
 
     def __init__(self, message: str, *, status: int | None = None,
-                 resume_at: datetime | None = None):
-        super().__init__(message)
-        self.message = message
+                 resume_at: datetime | None = None, field: str | None = None,
+                 params: dict | None = None):
+        self.template = message
+        self.params = params or {}
+        self.message = message % self.params if params else message
+        super().__init__(self.message)
         self.status = status
         self.resume_at = resume_at
+        self.field = field
 
 
 class NotConfigured(PlatformError):

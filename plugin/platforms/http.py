@@ -10,6 +10,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.util import Retry
 
+from plugin.platforms.catalogue import N_
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
@@ -36,10 +37,11 @@ def check_base_url(url: str, allow_http: bool) -> str:
     except ValueError:
         port = -1
     if parts.scheme not in allowed or not parts.hostname or port == -1:
-        need = "an http or https URL" if allow_http else "an https URL"
-        raise NotConfigured(f"The API base URL must be {need}, got {url!r}.")
+        template = (N_("The API base URL must be an http or https URL, got %(url)s.") if allow_http
+                    else N_("The API base URL must be an https URL, got %(url)s."))
+        raise NotConfigured(template, params={"url": repr(url)})
     if parts.username or parts.password:
-        raise NotConfigured("The API base URL must not hold a user name or password.")
+        raise NotConfigured(N_("The API base URL must not hold a user name or password."))
     # One server, one spelling: our external ids are built from this URL.
     default = {"https": 443, "http": 80}[parts.scheme]
     netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
@@ -140,8 +142,9 @@ class PlatformHTTP:
         try:
             response = self.session.request(method, url, **kwargs)
         except InvalidIPAddress as exc:
-            raise NotConfigured(f"{urlsplit(url).hostname} is a private or internal address; "
-                                "Murmur only connects to public servers.") from exc
+            raise NotConfigured("%(host)s is a private or internal address; Murmur only "
+                                "connects to public servers.", field="base_url",
+                                params={"host": urlsplit(url).hostname}) from exc
         except OtherHost as exc:
             raise Refused(str(exc)) from exc
         except requests.RequestException as exc:

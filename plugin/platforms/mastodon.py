@@ -14,9 +14,12 @@ from plugin.platforms.base import Mention
 from plugin.platforms.base import Posted
 from plugin.platforms.base import Profile
 from plugin.platforms.base import SettingField
+from plugin.platforms.catalogue import N_
+from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
+from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import parsed
 from plugin.platforms.mastodon_text import count_characters
 from plugin.platforms.mastodon_text import status_text
@@ -36,15 +39,29 @@ class MastodonAdapter(Adapter):
 
     name = "mastodon"
     label = "Mastodon"
+    handle_example = "@name@instance.social"
     fields = (
-        SettingField("base_url", "Instance URL", "Your brand account's server, e.g. "
-                     "https://mastodon.social"),
-        SettingField("access_token", "Access token", "From Preferences → Development → New "
-                     "application, with read:notifications read:statuses read:accounts "
-                     "write:statuses.", secret=True),
-        SettingField("hashtags", "Hashtags", "Optional: also take in public posts with these "
-                     "hashtags (space or comma separated).", required=False),
+        SettingField("base_url", N_("Instance URL"), N_("Your brand account's server, e.g. "
+                                                       "https://mastodon.social")),
+        SettingField("access_token", N_("Access token"), N_(
+            "From Preferences → Development → New application, with read:notifications "
+            "read:statuses read:accounts write:statuses."), secret=True),
+        SettingField("hashtags", N_("Hashtags"), N_(
+            "Optional: also take in public posts with these hashtags (space or comma "
+            "separated)."), required=False),
     ) + COMMON_FIELDS
+    verify_advice = {
+        **Adapter.verify_advice,
+        AuthFailed: ("access_token", N_(
+            "Mastodon refused this access token. Create a new one under Preferences → "
+            "Development and paste it here.")),
+        Refused: ("base_url", N_(
+            "This address did not answer like a Mastodon server. Check the instance URL, "
+            "e.g. https://mastodon.social.")),
+        Unavailable: ("base_url", N_(
+            "Murmur could not reach a Mastodon server at this address. Check the instance "
+            "URL, or try again in a few minutes.")),
+    }
 
     def __init__(self, settings, credentials, **kwargs):
         super().__init__(settings, credentials, **kwargs)
@@ -57,7 +74,8 @@ class MastodonAdapter(Adapter):
         if "hashtags" in settings:
             tags = hashtags(settings["hashtags"])
             if not all(tag.replace("_", "").isalnum() for tag in tags):
-                raise NotConfigured("Hashtags may hold only letters, digits and underscores.")
+                raise NotConfigured(N_("Hashtags may hold only letters, digits and "
+                                       "underscores."), field="hashtags")
             settings["hashtags"] = " ".join(tags)
         return settings, credentials
 

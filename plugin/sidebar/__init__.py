@@ -19,6 +19,7 @@ from plugin.sidebar import resolve
 from plugin.sidebar.auth import authorised_subdomain
 from plugin.sidebar.schemas import link_request
 from plugin.sidebar.schemas import sidebar_document
+from plugin.sidebar.summary import summarise
 
 bp = Blueprint("sidebar", __name__, url_prefix="/api/sidebar")
 
@@ -60,12 +61,13 @@ def link():
 
 def _document(subdomain, ticket_id, requester_id, match):
     connected = [{"platform": a.platform, "label": REGISTRY[a.platform].label,
-                  "account": a.brand_handle}
+                  "account": a.brand_handle, "handle_example": REGISTRY[a.platform].handle_example}
                  for a in db.session.scalars(select(Account).where(
                      Account.subdomain == subdomain, Account.active.is_(True))
                      .order_by(Account.id))]
     document = {"ticket_id": ticket_id, "state": "unknown", "profile": None, "sentiment": None,
-                "posts": [], "stale": False, "stale_reason": None, "fetched_at": None,
+                "posts": [], "stale": False, "stale_code": None, "stale_reason": None,
+                "fetched_at": None,
                 "connected_platforms": connected}
     if match is None:
         return document
@@ -82,9 +84,13 @@ def _document(subdomain, ticket_id, requester_id, match):
         for key in ("profile_url", "avatar_url"):
             if key in item:
                 item[key] = web_url(item[key])
+    own = histories.stored_posts([m for m in resolve.ticket_mentions(subdomain, ticket_id)
+                                  if m.author_id == match.author.id])
     document.update(state="found", profile=profile, posts=posts,
-                    sentiment=histories.summarise(seen.posts), stale=seen.stale,
-                    stale_reason=seen.stale_reason, fetched_at=seen.fetched_at)
+                    sentiment=summarise(seen.posts, own), stale=seen.stale,
+                    stale_code=seen.stale_code, fetched_at=seen.fetched_at,
+                    stale_reason=seen.stale_code and histories.agent_reason(match.account,
+                                                                            seen.stale_code))
     return document
 
 

@@ -33,6 +33,12 @@ from plugin.platforms.errors import RateLimited
 log = logging.getLogger(__name__)
 
 RECENT_POSTS = 20
+STALE_REASONS = {
+    "rate_limited": "{platform} asked Murmur to slow down",
+    "auth_failed": "{platform} refused the connected account's access; an admin should "
+                   "reconnect it",
+    "unreachable": "{platform} could not be reached",
+}
 RETRY_FAILED_REFRESH = timedelta(minutes=1)
 REFRESH_LEASE = timedelta(seconds=60)
 
@@ -45,7 +51,7 @@ class History:
     posts: list[dict]
     fetched_at: object
     stale: bool = False
-    stale_reason: str | None = None
+    stale_code: str | None = None
 
 
 def history(account: Account, author: Author) -> History:
@@ -61,7 +67,7 @@ def history(account: Account, author: Author) -> History:
         return _from_row(refresh(account, author))
     except PlatformError as exc:
         log.warning("account %s: history of %s unavailable: %s", account.id, author.id, exc)
-        return _from_stored_mentions(account, author, agent_reason(account, exc))
+        return _from_stored_mentions(account, author, stale_code(exc))
 
 
 def refresh(account: Account, author: Author) -> HistoryCache:
@@ -101,33 +107,30 @@ def refresh_task(account_id: int, author: dict):
         pass  # _note_failure recorded it; the next sidebar view retries after a minute
 
 
-def agent_reason(account, exc) -> str:
-    """Why the history may be out of date, in words for an agent (no URLs, no internals)."""
-    platform = REGISTRY[account.platform].label
+def stale_code(exc) -> str:
+    """Why the history may be out of date, as a code the sidebar's catalogue words."""
     if isinstance(exc, RateLimited):
-        return f"{platform} asked Murmur to slow down"
+        return "rate_limited"
     if isinstance(exc, AuthFailed):
-        return f"{platform} refused the connected account's access; an admin should reconnect it"
-    return f"{platform} could not be reached"
+        return "auth_failed"
+    return "unreachable"
 
 
-def summarise(posts: list[dict]) -> dict | None:
-    """Average score with its label, counts per label, and the trend oldest first."""
-    if not posts:
-        return None
-    scores = [post["sentiment"] for post in posts]
-    average = round(sum(scores) / len(scores), 4)
-    counts = {label: 0 for label in ("positive", "neutral", "negative")}
-    for post in posts:
-        counts[post["label"]] += 1
-    trend = [{"posted_at": post["posted_at"], "score": post["sentiment"]}
-             for post in sorted(posts, key=lambda p: (p["posted_at"], p["id"]))]
-    return {"average": average, "label": sentiment.label_for(average), "counts": counts,
-            "trend": trend}
+def agent_reason(account, code) -> str:
+    """A stale code in English words for an agent (no URLs, no internals)."""
+    words = STALE_REASONS.get(code, STALE_REASONS["unreachable"])
+    return words.format(platform=REGISTRY[account.platform].label)
 
 
 def _ttl():
     return timedelta(seconds=current_app.config["SIDEBAR_HISTORY_TTL_SECONDS"])
+
+
+def _known_code(last_error):
+    # Rows cached before codes were stored hold English words: call those "unreachable".
+    if last_error is None:
+        return None
+    return last_error if last_error in STALE_REASONS else "unreachable"
 
 
 def _cached(account_id, author_id):
@@ -137,7 +140,8 @@ def _cached(account_id, author_id):
 
 def _from_row(row) -> History:
     return History(profile=row.profile, posts=row.posts, fetched_at=row.fetched_at,
-                   stale=row.last_error is not None, stale_reason=row.last_error)
+                   stale=row.last_error is not None,
+                   stale_code=_known_code(row.last_error))
 
 
 def _schedule_refresh(row, author):
@@ -155,7 +159,7 @@ def _note_failure(account, author, exc):
     db.session.rollback()
     db.session.execute(update(HistoryCache).where(
         HistoryCache.account_id == account.id, HistoryCache.author_id == author.id,
-    ).values(last_error=agent_reason(account, exc),
+    ).values(last_error=stale_code(exc),
              refreshing_until=None,
              refresh_after=utcnow() + RETRY_FAILED_REFRESH))
     db.session.commit()
@@ -189,12 +193,17 @@ def _post_dict(post_id, text, url, posted_at, score, label, mentions_brand) -> d
             "sentiment": score, "label": label, "mentions_brand": mentions_brand}
 
 
-def _from_stored_mentions(account, author, reason) -> History:
+def stored_posts(mentions) -> list[dict]:
+    """Stored mentions as the sidebar document holds posts."""
+    return [_post_dict(m.external_id, m.text, m.url, m.posted_at, m.sentiment,
+                       m.sentiment_label, mentions_brand=True) for m in mentions]
+
+
+def _from_stored_mentions(account, author, code) -> History:
     rows = db.session.scalars(select(StoredMention).where(
         StoredMention.account_id == account.id, StoredMention.author_id == author.id)
         .order_by(StoredMention.posted_at.desc()).limit(RECENT_POSTS)).all()
-    posts = [_post_dict(m.external_id, m.text, m.url, m.posted_at, m.sentiment,
-                        m.sentiment_label, mentions_brand=True) for m in rows]
+    posts = stored_posts(rows)
     return History(profile={**asdict(author), "followers_count": None}, posts=posts,
                    fetched_at=rows[0].ingested_at if rows else None, stale=True,
-                   stale_reason=reason)
+                   stale_code=code)

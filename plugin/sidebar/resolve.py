@@ -90,11 +90,23 @@ def _mention_match(query) -> Match | None:
     return Match(account=db.session.get(Account, mention.account_id), author=author)
 
 
-def _from_ticket(subdomain, ticket_id, identities):
-    claimed = select(TicketLink.external_id).where(
+def ticket_mentions(subdomain, ticket_id) -> list[StoredMention]:
+    """The mentions Zendesk made this ticket from (its own posts, not the author's history)."""
+    return db.session.scalars(_ticket_query(subdomain, ticket_id)
+                              .where(StoredMention.filtered_reason.is_(None))
+                              .order_by(StoredMention.seq)).all()
+
+
+def _ticket_query(subdomain, ticket_id):
+    external_ids = select(TicketLink.external_id).where(
         TicketLink.subdomain == subdomain, TicketLink.ticket_id == ticket_id)
-    query = select(StoredMention).where(StoredMention.account_id.in_(_accounts(subdomain)),
-                                        StoredMention.external_id.in_(claimed))
+    return select(StoredMention).where(
+        StoredMention.account_id.in_(_accounts(subdomain)),
+        StoredMention.external_id.in_(external_ids))
+
+
+def _from_ticket(subdomain, ticket_id, identities):
+    query = _ticket_query(subdomain, ticket_id)
     if identities is not None:  # Zendesk says who the requester is: believe only that
         return _mention_match(query.where(StoredMention.author_id.in_(identities)))
     contested = select(TicketLink.external_id).where(

@@ -28,11 +28,14 @@ class Profile(Schema):
 class TrendPoint(Schema):
     posted_at = fields.String()
     score = fields.Float()
+    label = fields.String()
+    own = fields.Boolean()
 
 
 class SentimentSummary(Schema):
-    average = fields.Float()
+    score = fields.Float()
     label = fields.String()
+    direction = fields.String(validate=validate.OneOf(["improving", "worsening", "steady"]))
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     trend = fields.List(fields.Nested(TrendPoint))
 
@@ -51,6 +54,7 @@ class ConnectedPlatform(Schema):
     platform = fields.String()
     label = fields.String()
     account = fields.String()
+    handle_example = fields.String()
 
 
 class SidebarDocument(Schema):
@@ -62,6 +66,8 @@ class SidebarDocument(Schema):
     sentiment = fields.Nested(SentimentSummary, allow_none=True)
     posts = fields.List(fields.Nested(Post))
     stale = fields.Boolean()
+    stale_code = fields.String(allow_none=True, validate=validate.OneOf(
+        ["rate_limited", "auth_failed", "unreachable"]))
     stale_reason = fields.String(allow_none=True)
     fetched_at = fields.DateTime(allow_none=True)
     connected_platforms = fields.List(fields.Nested(ConnectedPlatform))

@@ -152,8 +152,10 @@ class Sidebar:
         self.errors = []
         self._contexts = []
 
-    def open(self, backend, ticket_id, requester, secret=None, zendesk=None, **context_options):
-        """A page showing the sidebar for `ticket_id` and `requester` (a ZAF requester dict)."""
+    def open(self, backend, ticket_id, requester, secret=None, zendesk=None, agent_locale="en-US",
+             **context_options):
+        """A page showing the sidebar for `ticket_id` and `requester` (a ZAF requester dict),
+        for an agent whose Zendesk language is `agent_locale`."""
         options = {"viewport": {"width": 320, "height": 900}, "locale": "en-US", "timezone_id": "UTC",
                    **context_options}
         context = self.browser.new_context(**options)
@@ -164,7 +166,8 @@ class Sidebar:
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         return open_sidebar(page, self.frame.url,
-                            stub_config(backend, ticket_id, requester, secret=secret, zendesk=zendesk))
+                            stub_config(backend, ticket_id, requester, secret=secret, zendesk=zendesk,
+                                        agent_locale=agent_locale))
 
     def close(self):
         """Close every context opened."""

@@ -37,9 +37,14 @@ class ZendeskFrame:
         """No faults, nothing held."""
         self.forwarded = []
         self.asset_requests = []
+        self.replaced = {}
         self._faults = []
         self._gate = threading.Event()
         self._gate.set()
+
+    def replace(self, name, data):
+        """Serve `data` as JSON in place of the asset `name` (a catalogue, say)."""
+        self.replaced[name] = data
 
     def fail_next(self, status=500, body=None, times=1):
         """Answer the next `times` backend requests with `status` instead of forwarding them."""
@@ -65,6 +70,8 @@ class ZendeskFrame:
         @app.get("/<path:name>")
         def asset(name):
             self.asset_requests.append(name)
+            if name in self.replaced:
+                return Response(json.dumps(self.replaced[name]), content_type="application/json")
             return send_from_directory(ASSETS, name, max_age=0)
 
         @app.post("/__zendesk_proxy")
@@ -87,13 +94,14 @@ class ZendeskFrame:
         return app
 
 
-def stub_config(backend, ticket_id, requester, secret=None, zendesk=None):
+def stub_config(backend, ticket_id, requester, secret=None, zendesk=None, agent_locale="en-US"):
     """`window.__zafConfig` for the stub: what client.get/context/metadata/request answer."""
     return {
         "subdomain": backend.subdomain,
         "backend_url": backend.base_url,
         "secret": backend.secret if secret is None else secret,
-        "data": {"ticket.id": ticket_id, "ticket.requester": requester},
+        "data": {"ticket.id": ticket_id, "ticket.requester": requester,
+                 "currentUser.locale": agent_locale},
         "zendesk": zendesk or {},
     }
 

@@ -24,6 +24,8 @@ def test_empty_state_offers_the_connected_platforms(sidebar, sidebar_backend, un
         p["platform"] for p in doc["connected_platforms"]]
     expect(options.first).to_have_text(f"Mastodon ({doc['connected_platforms'][0]['account']})")
     expect(page.get_by_label("Handle")).to_be_editable()
+    expect(page.get_by_label("Handle")).to_have_attribute(
+        "placeholder", doc["connected_platforms"][0]["handle_example"])
     expect(page.locator(".profile")).to_have_count(0)
     expect(page.locator(".earlier-tickets .ticket")).to_have_count(3)
 
@@ -45,15 +47,15 @@ def test_linking_a_handle_shows_the_profile_now_and_on_later_tickets(
     expect(later.locator(".profile__handle")).to_have_text(handle)
 
 
-def test_unknown_handle_is_reported_in_the_form_with_the_backends_message(
+def test_unknown_handle_is_reported_in_the_form(
         sidebar, sidebar_backend, unlinked_ticket, missing_handle, requester):
     answer = call_backend(sidebar_backend, unlinked_ticket.ticket_id, unlinked_ticket.requester_id,
                           link={"platform": "mastodon", "handle": missing_handle})
-    assert answer.status_code == 404 and answer.json()["message"]
+    assert answer.status_code == 404 and answer.json()["error"] == "profile_not_found"
     page = open_unlinked(sidebar, sidebar_backend, unlinked_ticket, requester)
     page.get_by_label("Handle").fill(missing_handle)
     page.get_by_role("button", name="Link profile").click()
-    expect(page.locator(".form__message")).to_have_text(answer.json()["message"])
+    expect(page.locator(".form__message")).to_have_text(f"No profile called {missing_handle} was found.")
     expect(page.get_by_role("button", name="Link profile")).to_be_enabled()
     expect(page.get_by_label("Handle")).to_have_value(missing_handle)
     expect(page.locator(".profile")).to_have_count(0)

@@ -67,10 +67,11 @@ def test_sentiment_summary_and_chart(sidebar, sidebar_backend, requester):
     assert sentiment["trend"], "the backend's ticket needs a sentiment trend"
     page = open_found(sidebar, sidebar_backend, requester)
     summary = page.locator(".sentiment")
-    expect(summary.locator(".sentiment__average .badge")).to_have_text(LABELS[sentiment["label"]])
-    average = f"{abs(sentiment['average']):.2f}"
-    sign = "+" if sentiment["average"] > 0 and average != "0.00" else "\u2212" if average != "0.00" else ""
-    expect(summary.locator(".sentiment__score")).to_have_text(sign + average)
+    expect(summary.locator(".sentiment__summary .badge")).to_have_text(LABELS[sentiment["label"]])
+    expect(summary.locator(".sentiment__direction")).to_have_text(sentiment["direction"])
+    value = f"{abs(sentiment['score']):.2f}"
+    sign = "+" if sentiment["score"] > 0 and value != "0.00" else "\u2212" if value != "0.00" else ""
+    expect(summary.locator(".sentiment__score")).to_have_text(sign + value)
     for label, count in sentiment["counts"].items():
         expect(summary.locator(f".counts__item[data-label={label}]")).to_have_text(f"{count} {LABELS[label]}")
     expect(summary.locator("svg.trend")).to_be_visible()
@@ -78,6 +79,10 @@ def test_sentiment_summary_and_chart(sidebar, sidebar_backend, requester):
     expect(points).to_have_count(len(sentiment["trend"]))
     scores = [float(points.nth(i).get_attribute("data-score")) for i in range(len(sentiment["trend"]))]
     assert scores == [max(-1, min(1, item["score"])) for item in sentiment["trend"]]
+    kinds = [points.nth(i).get_attribute("class") for i in range(len(sentiment["trend"]))]
+    assert kinds == [f"trend__point trend__point--{item['label']}" + (" trend__point--own" if item["own"] else "")
+                     for item in sentiment["trend"]]
+    assert any(item["own"] for item in sentiment["trend"])
 
 
 def test_posts_newest_first_with_times_badges_and_brand_marks(sidebar, sidebar_backend, requester):

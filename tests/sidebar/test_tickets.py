@@ -33,7 +33,8 @@ def test_document_comes_from_the_platform(sidebar_get, social_ticket, mastodon):
         sorted(point["posted_at"] for point in body["sentiment"]["trend"])
     assert body["stale"] is False
     assert body["connected_platforms"] == [
-        {"platform": "mastodon", "label": "Mastodon", "account": "@mastodonpy_test"}]
+        {"platform": "mastodon", "label": "Mastodon", "account": "@mastodonpy_test",
+         "handle_example": "@name@instance.social"}]
 
 
 def test_second_request_is_served_from_cache(sidebar_get, social_ticket, mastodon):

@@ -32,6 +32,15 @@ def _json_error(response, status, code):
     assert body["error"] == code and body["message"]
 
 
+def _page(response, status, title):
+    """An HTML page (never JSON) with `title` as its heading; returns its soup."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("text/html"), response.text
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert soup.find("h1").get_text() == title
+    return soup
+
+
 def _accounts():
     db.session.rollback()  # see what the served app committed, not our cached view
     return db.session.scalars(select(Account)).all()
@@ -94,9 +103,12 @@ def test_wrong_token_shows_the_form_again(app, mastodon, zendesk):
     assert again.status_code == 422
     assert again.headers["Content-Type"].startswith("text/html")
     fields, soup = _form(again)
-    alert = soup.find(role="alert")
-    assert alert and "refused our credentials" in alert.get_text()
-    assert "wrong-token-123" not in again.text
+    assert "Not saved." in soup.find(role="alert").get_text()
+    assert fields["access_token"]["aria-invalid"] == "true"
+    assert soup.find(id="access_token-error").get_text() == (
+        "Mastodon refused this access token. Create a new one under Preferences → Development "
+        "and paste it here.")
+    assert "401" not in again.text and "wrong-token-123" not in again.text
     assert fields["base_url"]["value"] == mastodon.url and fields["hashtags"]["value"] == "acme"
     assert _accounts() == [] and zendesk.returned == []
 
@@ -141,33 +153,63 @@ def test_failed_edit_changes_nothing(app, mastodon, zendesk):
     assert zendesk.pull(instance).status_code == 200
 
 
-def test_expired_or_forged_form_token_is_a_json_400(app, mastodon, zendesk, monkeypatch):
+def test_a_forged_form_is_a_page_that_says_to_reopen_it(app, mastodon, zendesk):
     page = zendesk.open_admin()
-    fields, _ = _form(page)
-    token = fields["form_token"]["value"]
+    token = _form(page)[0]["form_token"]["value"]
     values = {"base_url": mastodon.url, "access_token": mastodon.token}
     forged = SecretsBox("another-deployment").seal(
         {"return_url": zendesk.return_url, "subdomain": "acme", "account": None})
     tampered = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
     for bad in (forged, tampered, "", "not-a-token"):
-        answer = zendesk.submit_admin_form(page, {**values, "form_token": bad})
-        _json_error(answer, 400, "form_expired")
-
-    later = time.time() + 2 * 3600  # the admin comes back two hours later
-    monkeypatch.setattr(fernet, "time", SimpleNamespace(time=lambda: later))
-    _json_error(zendesk.submit_admin_form(page, values), 400, "form_expired")
+        soup = _page(zendesk.submit_admin_form(page, {**values, "form_token": bad}), 400,
+                     "This form has expired")
+        assert "Close this window and open the account again" in soup.get_text()
+        assert soup.find("form") is None  # nothing of a forged token is trusted
     assert _accounts() == [] and zendesk.returned == []
+
+
+def _two_hours_later(monkeypatch):
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(fernet, "time", SimpleNamespace(time=lambda: later))
+
+
+def test_an_expired_form_offers_to_start_again(app, mastodon, zendesk, monkeypatch):
+    page = zendesk.open_admin(**PUSH)
+    _two_hours_later(monkeypatch)
+    expired = zendesk.submit_admin_form(page, {"base_url": mastodon.url,
+                                               "access_token": mastodon.token})
+    soup = _page(expired, 400, "This form has expired")
+    assert "Nothing was saved." in soup.find(role="alert").get_text()
+    restart = {node["name"]: node["value"] for node in soup.find("form").find_all("input")}
+    assert restart == {"return_url": zendesk.return_url, "subdomain": "acme", "locale": "en-US"}
+    assert PUSH["zendesk_access_token"] not in expired.text
+    assert _accounts() == [] and zendesk.returned == []
+
+    fresh = zendesk.submit_admin_form(expired, {})  # "Start again"
+    fields, soup = _form(fresh)
+    assert fresh.status_code == 200 and soup.find("h1").get_text() == "Connect a Mastodon account"
+    done = zendesk.submit_admin_form(fresh, {"base_url": mastodon.url,
+                                             "access_token": mastodon.token})
+    assert zendesk.pull(zendesk.finish_admin(done)).status_code == 200
+
+
+def test_an_expired_edit_says_to_reopen_the_account(app, mastodon, zendesk, monkeypatch):
+    _, _, instance = _connect(zendesk, mastodon)
+    page = zendesk.open_admin(instance)
+    _two_hours_later(monkeypatch)
+    soup = _page(zendesk.submit_admin_form(page, {}), 400, "This form has expired")
+    assert soup.find("form") is None and "open the account again" in soup.get_text()
 
 
 def test_http_return_url_needs_platform_allow_http(app, zendesk, monkeypatch):
     assert zendesk.return_url.startswith("http://")
     assert zendesk.open_admin().status_code == 200  # the test app allows http
     monkeypatch.setitem(app.config, "PLATFORM_ALLOW_HTTP", False)
-    _json_error(zendesk.open_admin(), 400, "invalid_return_url")
+    _page(zendesk.open_admin(), 400, "Open this page from Zendesk")
     secure = zendesk.open_admin(return_url="https://acme.zendesk.com/finish")
     assert secure.status_code == 200
     for url in ("javascript:alert(1)", "https:///nohost", "//acme.zendesk.com/x"):
-        _json_error(zendesk.open_admin(return_url=url), 400, "invalid_return_url")
+        _page(zendesk.open_admin(return_url=url), 400, "Open this page from Zendesk")
 
 
 def test_user_content_is_escaped(app, mastodon, zendesk):

@@ -1,4 +1,5 @@
-"""Garbage on every endpoint: always a 4xx JSON error, never a 500, and nothing half-written."""
+"""Garbage on every endpoint: always a 4xx JSON error (on the admin UI, which Zendesk shows in
+an iframe, a 4xx HTML page), never a 500, and nothing half-written."""
 import json
 from types import SimpleNamespace
 
@@ -32,6 +33,14 @@ def assert_json_error(response, status=None, code=None):
     if code is not None:
         assert body["error"] == code, text
     return body
+
+
+def assert_admin_page(response, status):
+    """The admin UI's refusal: a 4xx HTML page with a heading, never JSON."""
+    text = response.get_data(as_text=True)
+    assert response.status_code == status, (response.status_code, text[:300])
+    assert response.mimetype == "text/html", text[:300]
+    assert "<h1>" in text
 
 
 def _md(ctx):
@@ -213,7 +222,10 @@ def test_garbage_gets_a_json_4xx_and_writes_nothing(client, ctx, group):
         response = client.open(c.path, method=c.method, **kwargs)
         db.session.rollback()  # the client shares our session; production's teardown drops it
         try:
-            assert_json_error(response, c.status, c.code)
+            if c.path == "/channel/admin" and c.method == "POST":
+                assert_admin_page(response, c.status)
+            else:
+                assert_json_error(response, c.status, c.code)
             if c.status == 405:
                 assert response.headers.get("Allow"), "a 405 names the allowed methods"
             assert _rows() == CLEAN, _rows()
