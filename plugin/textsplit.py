@@ -1,7 +1,7 @@
 """Split a reply that is too long for one post into numbered parts.
 
-Every platform's reply path uses this with its own ``measure`` (``len``,
-Mastodon's ``count_characters``, ...), so nothing here assumes how
+Every platform's reply path uses this with its own ``measure`` (``len``, a
+platform's own character count, ...), so nothing here assumes how
 characters are counted.  It does assume that adding text never makes a part
 shorter by ``measure``, and that a marker with fewer digits is never wider
 than one with more.

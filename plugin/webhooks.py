@@ -1,6 +1,6 @@
 """Platform webhooks: `GET|POST /webhooks/<platform>`.
 
-Each platform that pushes (X, Facebook, Instagram, LinkedIn) brings its own challenge and
+Each platform that pushes brings its own challenge and
 signature check through its adapter; a platform that only polls answers with a clear 404.
 """
 from flask import Blueprint

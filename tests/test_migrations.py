@@ -41,3 +41,31 @@ def _empty_schema():
         db.session.execute(text("DROP SCHEMA public CASCADE"))
         db.session.execute(text("CREATE SCHEMA public"))
         db.session.commit()
+
+
+def test_upgrading_keeps_every_mention(database_url, tmp_path):
+    """SQLite rebuilds a table to alter it: the rebuild must not cascade-delete child rows."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "k",
+                      "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        _empty_schema()
+        upgrade(revision="0002")
+        db.session.execute(text(
+            "INSERT INTO accounts (id, uid, platform, subdomain, name, settings, "
+            "credentials_sealed, metadata_secret_hash, brand_user_id, brand_handle, active, "
+            "backfill_since, last_seq, consecutive_failures, created_at, updated_at) VALUES "
+            "(1, 'u1', 'mastodon', 'acme', 'n', '{}', 'x', 'h', '7', '@b', true, "
+            "'2026-11-01 00:00:00+00', 1, 0, '2026-11-01 00:00:00+00', "
+            "'2026-11-01 00:00:00+00')"))
+        db.session.execute(text(
+            "INSERT INTO mentions (id, account_id, seq, platform, external_id, thread_id, "
+            "author_id, author_handle, author_name, text, visibility, reply_target, posted_at, "
+            "sentiment, sentiment_label, raw, ingested_at) VALUES (1, 1, 1, 'mastodon', 'e', "
+            "'e', 'a', '@a', 'A', 't', 'public', '{}', '2026-11-01 00:00:00+00', 0, 'neutral', "
+            "'{}', '2026-11-01 00:00:00+00')"))
+        db.session.commit()
+        upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM mentions")).scalar() == 1
+        db.session.remove()
+        _empty_schema()
+        db.engine.dispose()

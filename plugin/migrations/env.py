@@ -26,10 +26,21 @@ def run_migrations_offline():
 def run_migrations_online():
     """Run the migrations on a live connection."""
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copying it and dropping the old one;
+            # with foreign keys on, that drop would cascade-delete every child row (an
+            # account's mentions and replies). The pragma only takes effect outside a
+            # transaction, so it goes first.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the transaction SQLAlchemy began for the pragma
         context.configure(connection=connection, target_metadata=target_db.metadata,
                           **current_app.extensions["migrate"].configure_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -23,6 +23,7 @@ from plugin.errors import BadRequest
 from plugin.errors import NotFound
 from plugin.i18n import use_locale
 from plugin.models import Account
+from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
 from plugin.secrets_box import box
 from plugin.zendesk import admin_pages
@@ -60,7 +61,8 @@ def admin_ui():
     # A new account's id is chosen now, so submitting the form twice saves one account.
     context["account"] = account.uid if account else str(uuid.uuid4())
     context["editing"] = account is not None
-    platform = account.platform if account else request.form.get("platform", "mastodon")
+    default = next(iter(REGISTRY))
+    platform = account.platform if account else request.form.get("platform", default)
     adapter_class(platform)
     values = dict(account.settings) if account else {}
     name = form["name"] or (account.name if account else "")

@@ -140,7 +140,7 @@ def _on_platform(url, author_handle, account) -> bool:
     hosts = adapter_class(account.platform).web_hosts(account.settings.get("base_url"),
                                                       author_handle or "")
     host = urlsplit(url).hostname or ""
-    # A server's web pages may sit on a subdomain of its name (mastodon.example.com).
+    # A server's web pages may sit on a subdomain of its name (social.example.com).
     return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
 
 

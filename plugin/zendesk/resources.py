@@ -1,14 +1,14 @@
 """Our stored mentions as Channel Framework `external_resources`."""
 from plugin.boundary import iso_z
 from plugin.models import StoredMention
+from plugin.platforms import adapter_class
 
 SENTIMENT_TAG = "murmur_sentiment_{label}"
-PLATFORM_LABELS = {"mastodon": "Mastodon"}
 
 
 def external_resource(mention: StoredMention, sentiment_field: str) -> dict:
     """The external_resource for one stored mention (one ticket per thread via `thread_id`)."""
-    platform = PLATFORM_LABELS.get(mention.platform, mention.platform.title())
+    platform = adapter_class(mention.platform).label
     author = {"external_id": mention.author_id, "name": mention.author_name[:255]}
     if mention.author_avatar and len(mention.author_avatar) <= 511:
         author["image_url"] = mention.author_avatar

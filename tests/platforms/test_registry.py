@@ -1,4 +1,6 @@
 """Every registered adapter conforms to the Adapter interface."""
+import re
+from pathlib import Path
 import inspect
 
 import pytest
@@ -61,3 +63,22 @@ def test_unknown_platform_names_the_known_ones():
     assert "'nope'" in raised.value.message
     for key in REGISTRY:
         assert key in raised.value.message
+
+
+PLATFORM_NAMES = re.compile(r"mastodon|bluesky|twitter|reddit|facebook|instagram|linkedin",
+                            re.IGNORECASE)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _outside_the_seam():
+    for folder, suffix in (("plugin", ".py"), ("manifest/assets", ".js")):
+        for path in sorted((ROOT / folder).rglob(f"*{suffix}")):
+            relative = path.relative_to(ROOT).as_posix()
+            if not relative.startswith(("plugin/platforms/", "plugin/migrations/")):
+                yield relative
+
+
+@pytest.mark.parametrize("relative", list(_outside_the_seam()))
+def test_no_code_outside_the_platforms_package_names_a_platform(relative):
+    found = PLATFORM_NAMES.search((ROOT / relative).read_text(encoding="utf-8"))
+    assert found is None, f"{relative} names {found[0]!r}: labels come from the adapters"
