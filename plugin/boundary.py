@@ -29,27 +29,75 @@ def load(schema: Schema, data):
 def check_values(data):
     """Refuse what no Zendesk payload holds and the database cannot store.
 
-    PostgreSQL text cannot hold NUL characters, and its JSON cannot hold NaN or Infinity;
-    letting either through turns garbage input into a 500.
+    PostgreSQL text cannot hold NUL characters, neither database takes text that is not
+    Unicode (a lone surrogate such as a JSON `"\\ud800"` cannot be encoded), and PostgreSQL's
+    JSON cannot hold NaN or Infinity; letting any of them through turns garbage into a 500.
 
-    :raise BadRequest: a string holds a NUL character or a number is not finite.
+    :raise BadRequest: a string or key holds one of these, or a number is not finite.
     """
+    problem = _unstorable(data)
+    if problem:
+        raise BadRequest(f"Invalid request: {problem}", code="invalid_request")
+
+
+def _unstorable(data):
+    """What in `data` the database cannot store, as a sentence; None when all is well."""
     pending = [data]
     while pending:
         value = pending.pop()
         if isinstance(value, str):
             if "\x00" in value:
-                raise BadRequest("Invalid request: NUL characters are not allowed.",
-                                 code="invalid_request")
+                return "NUL characters are not allowed."
+            if not value.isascii() and not _is_unicode(value):
+                return "text must be valid Unicode (no lone surrogates)."
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise BadRequest("Invalid request: numbers must be finite.",
-                                 code="invalid_request")
+                return "numbers must be finite."
         elif isinstance(value, dict):
             pending.extend(value.keys())
             pending.extend(value.values())
         elif isinstance(value, (list, tuple)):
             pending.extend(value)
+    return None
+
+
+def _is_unicode(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def storable_json(text):
+    """Marshmallow validator for a field that carries JSON text (metadata, state).
+
+    Text that is not JSON is left for the endpoint to judge; JSON must decode within our
+    nesting limit to values the database can store.
+
+    :raise ValidationError: the JSON nests too deep or holds unstorable values.
+    """
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValidationError("JSON nests too deep.") from None
+    except ValueError:
+        return
+    problem = _unstorable(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def url_text(text):
+    """Marshmallow validator: `text` parses as a URL (brackets, host and port included).
+
+    :raise ValidationError: it does not.
+    """
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - reading it is what checks it
+    except ValueError:
+        raise ValidationError("Not a valid URL.") from None
 
 
 def json_body():

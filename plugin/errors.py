@@ -36,6 +36,13 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class Forbidden(AppError):
+    """Valid credentials that do not cover this request."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(AppError):
     """Nothing of ours matches."""
 

@@ -76,6 +76,8 @@ BROKEN = [
     ("dotfile shipped", lambda root: (root / "assets/.DS_Store").write_bytes(b"x"), "dotfiles must not be shipped"),
     ("symlink", lambda root: (root / "assets/link.js").symlink_to(root / "assets/sidebar.js"),
      "assets/link.js: symlinks are not allowed"),
+    ("hardlink", lambda root: (root / "assets/link.js").hardlink_to(root / "assets/sidebar.js"),
+     "assets/link.js: hardlinks are not allowed"),
 ]
 
 
@@ -166,6 +168,29 @@ def test_package_command_rejects_http_public_url(runner, tmp_path):
     result = runner.invoke(args=["app", "package", "--out", str(tmp_path / "a.zip"), "--public-url", "http://x.test"])
     assert result.exit_code == 1
     assert "https" in result.output
+
+
+def test_hardlink_to_a_file_outside_the_package_is_refused(app_dir, tmp_path):
+    secret = tmp_path / "secret.env"
+    secret.write_text("SECRET_KEY=do-not-ship\n")
+    (app_dir / "assets/notes.txt").hardlink_to(secret)
+    assert "assets/notes.txt: hardlinks are not allowed in the package" in check_package(app_dir)
+    with pytest.raises(ValueError, match="hardlinks"):
+        build_zip(app_dir, tmp_path / "app.zip", MANIFEST_URL)
+    assert not (tmp_path / "app.zip").exists()
+
+
+USERINFO = ["https://user:pass@murmur.test", "https://user@murmur.test",
+            "https://:pass@murmur.test", "https://murmur.test@evil.example"]
+
+
+@pytest.mark.parametrize("public_url", USERINFO)
+def test_package_command_refuses_userinfo_in_public_url(runner, tmp_path, public_url):
+    out = tmp_path / "a.zip"
+    result = runner.invoke(args=["app", "package", "--out", str(out), "--public-url", public_url])
+    assert result.exit_code == 1
+    assert "user" in result.output
+    assert not out.exists()
 
 
 def test_check_command(runner, app_dir):

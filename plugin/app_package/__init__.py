@@ -50,7 +50,8 @@ def build_zip(root: Path, dest: Path, manifest_url: str | None = None) -> Path:
     manifest.json lets the sidebar's proxied requests (which carry the secure shared secret)
     reach that host through `domainWhitelist`.
 
-    :raise ValueError: if check_package finds problems, or `manifest_url` is not https.
+    :raise ValueError: if check_package finds problems, or `manifest_url` is not https or
+        carries userinfo.
     """
     root, dest = Path(root), Path(dest)
     problems = check_package(root)
@@ -75,6 +76,10 @@ def _with_manifest_url(root, manifest_url):
     parsed = urlparse(manifest_url)
     if parsed.scheme != "https" or not parsed.netloc:
         raise ValueError(f"the channel manifest_url must be an https URL, not {manifest_url!r}")
+    # Credentials in the URL would ship inside the app to every Zendesk that installs it.
+    if "@" in parsed.netloc:
+        raise ValueError("the channel manifest_url must not carry a user or password "
+                         f"(user:password@): {parsed.hostname!r} is the host it would reach")
     requirements, _ = load_json(root, "requirements.json", optional=True)
     integrations = (requirements or {}).get("channel_integrations") or {}
     if not integrations:

@@ -85,8 +85,12 @@ def shipped_files(root):
 
 
 def check_files(root, files):
+    """Dotfiles, hardlinks and blocked file types among the shipped `files`."""
     problems = []
     for rel in files:
+        # A hardlink's content may be any file on this disk (a secret, say), not the app's.
+        if os.lstat(root / rel).st_nlink > 1:
+            problems.append(f"{rel}: hardlinks are not allowed in the package")
         if any(part.startswith(".") for part in rel.split("/")) and rel != ".zcliignore":
             problems.append(f"{rel}: dotfiles must not be shipped (delete it or list it in .zcliignore)")
         with open(root / rel, "rb") as fh:

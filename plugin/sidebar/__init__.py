@@ -9,7 +9,6 @@ from plugin.boundary import json_body
 from plugin.boundary import load
 from plugin.boundary import web_url
 from plugin.db import db
-from plugin.errors import BadRequest
 from plugin.errors import NotFound
 from plugin.models import Account
 from plugin.platforms import REGISTRY
@@ -17,21 +16,29 @@ from plugin.platforms.errors import Refused
 from plugin.sidebar import history as histories
 from plugin.sidebar import resolve
 from plugin.sidebar.auth import authorised_subdomain
+from plugin.sidebar.auth import vouched_ids
 from plugin.sidebar.schemas import link_request
 from plugin.sidebar.schemas import sidebar_document
+from plugin.sidebar.schemas import ticket_request
 from plugin.sidebar.summary import summarise
 
 bp = Blueprint("sidebar", __name__, url_prefix="/api/sidebar")
 
 
-@bp.get("/tickets/<int:ticket_id>")
+# A string, judged by the schema: Werkzeug's int converter raises on 4,300 digits or more.
+@bp.get("/tickets/<ticket_id>")
 def ticket(ticket_id):
-    """The panel's document for a ticket of the token's subdomain."""
+    """The panel's document for a ticket of the token's subdomain.
+
+    The ticket and requester are the token's when it names them; the path and the
+    `requester_id` query may only agree.
+    """
     subdomain, claims = authorised_subdomain()
-    _check_claim(claims, "ticket_id", ticket_id)
-    requester_id = _requester_id(request.args.get("requester_id") or claims.get("requester_id"))
-    match = resolve.author_of_ticket(subdomain, ticket_id, requester_id)
-    return jsonify(sidebar_document.dump(_document(subdomain, ticket_id, requester_id, match)))
+    ids = vouched_ids(claims, load(ticket_request, {
+        "ticket_id": ticket_id, "requester_id": request.args.get("requester_id") or None}))
+    match = resolve.author_of_ticket(subdomain, ids["ticket_id"], ids["requester_id"])
+    return jsonify(sidebar_document.dump(
+        _document(subdomain, ids["ticket_id"], ids["requester_id"], match)))
 
 
 @bp.post("/links")
@@ -41,8 +48,7 @@ def link():
     :raise NotFound: no connected account on that platform, or no such handle there.
     """
     subdomain, claims = authorised_subdomain()
-    data = load(link_request, json_body())
-    _check_claim(claims, "ticket_id", data["ticket_id"])
+    data = vouched_ids(claims, load(link_request, json_body()))
     account = db.session.scalar(select(Account).where(
         Account.subdomain == subdomain, Account.platform == data["platform"],
         Account.active.is_(True)).order_by(Account.id).limit(1))
@@ -92,19 +98,3 @@ def _document(subdomain, ticket_id, requester_id, match):
                     stale_reason=seen.stale_code and histories.agent_reason(match.account,
                                                                             seen.stale_code))
     return document
-
-
-def _requester_id(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise BadRequest("requester_id must be a number.", code="invalid_requester") from None
-
-
-def _check_claim(claims, name, value):
-    # Claims are written by the app's browser code; one that disagrees with the URL is refused.
-    if name in claims and str(claims[name]) != str(value):
-        raise BadRequest(f"The token's {name} does not match the request.",
-                         code="claim_mismatch")

@@ -4,6 +4,9 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+# Zendesk's ids are positive and fit our signed 64-bit columns.
+ZENDESK_ID = validate.Range(min=1, max=2**63 - 1)
+
 
 class OtherProfile(Schema):
     platform = fields.String()
@@ -73,17 +76,27 @@ class SidebarDocument(Schema):
     connected_platforms = fields.List(fields.Nested(ConnectedPlatform))
 
 
+class TicketRequest(Schema):
+    """GET /api/sidebar/tickets/<id>: the path's ticket id and the query's requester id."""
+
+    ticket_id = fields.Integer(required=True, strict=False, validate=ZENDESK_ID)
+    requester_id = fields.Integer(load_default=None, allow_none=True, strict=False,
+                                  validate=ZENDESK_ID)
+
+
 class LinkRequest(Schema):
     """POST /api/sidebar/links: link a handle on a platform to the ticket's requester."""
 
     class Meta:
         unknown = EXCLUDE
 
-    ticket_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
-    requester_id = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    ticket_id = fields.Integer(required=True, strict=False, validate=ZENDESK_ID)
+    requester_id = fields.Integer(required=True, strict=False, validate=ZENDESK_ID)
     platform = fields.String(required=True, validate=validate.Length(min=1, max=32))
     handle = fields.String(required=True, validate=validate.Length(min=1, max=255))
 
 
 sidebar_document = SidebarDocument()
+ticket_request = TicketRequest()
 link_request = LinkRequest()
+zendesk_id = fields.Integer(strict=False, validate=ZENDESK_ID)

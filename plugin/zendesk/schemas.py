@@ -7,9 +7,12 @@ from marshmallow import fields
 from marshmallow import validate
 
 from plugin.accounts import SUBDOMAIN
-
+from plugin.boundary import storable_json
+from plugin.boundary import url_text
 
 CF_STRING = validate.Length(max=5000)
+# metadata and state are JSON we issued; what comes back may be anything.
+CF_JSON = [CF_STRING, storable_json]
 
 
 class _Form(Schema):
@@ -20,8 +23,8 @@ class _Form(Schema):
 class PullForm(_Form):
     """POST pull_url."""
 
-    metadata = fields.String(required=True, validate=CF_STRING)
-    state = fields.String(load_default="", validate=CF_STRING)
+    metadata = fields.String(required=True, validate=CF_JSON)
+    state = fields.String(load_default="", validate=CF_JSON)
 
 
 class ChannelbackForm(_Form):
@@ -31,7 +34,7 @@ class ChannelbackForm(_Form):
     parent_id = fields.String(load_default=None, validate=validate.Length(max=511))
     thread_id = fields.String(load_default=None, validate=validate.Length(max=511))
     recipient_id = fields.String(load_default=None, validate=validate.Length(max=255))
-    metadata = fields.String(required=True, validate=CF_STRING)
+    metadata = fields.String(required=True, validate=CF_JSON)
     request_unique_identifier = fields.String(required=True,
                                               validate=validate.Length(min=1, max=255))
 
@@ -39,12 +42,13 @@ class ChannelbackForm(_Form):
 class AdminForm(_Form):
     """POST admin_ui, as Zendesk opens the account form."""
 
-    return_url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    return_url = fields.String(required=True,
+                               validate=[validate.Length(min=1, max=2048), url_text])
     subdomain = fields.String(required=True, validate=validate.Length(min=1, max=255))
     locale = fields.String(load_default="en", validate=validate.Length(max=32))
     name = fields.String(load_default="", validate=validate.Length(max=255))
-    metadata = fields.String(load_default="", validate=CF_STRING)
-    state = fields.String(load_default="", validate=CF_STRING)
+    metadata = fields.String(load_default="", validate=CF_JSON)
+    state = fields.String(load_default="", validate=CF_JSON)
     instance_push_id = fields.String(load_default=None, validate=validate.Length(max=255))
     zendesk_access_token = fields.String(load_default=None, validate=validate.Length(max=1024))
 

@@ -42,10 +42,62 @@ def test_small_clock_skew_is_tolerated(sidebar_get, installation):
     assert sidebar_get(1001, token=token).status_code == 200
 
 
-def test_claim_for_another_ticket_is_refused(sidebar_get, installation):
-    response = sidebar_get(1001, token=make_token(ticket_id="999"))
-    assert response.status_code == 400
+NOW = int(time.time())
+LONG_LIVED = [
+    ("expires in 2999", make_token(exp=32503680000)),
+    ("no iat, expires tomorrow", make_token(iat=None, exp=NOW + 86400)),
+    ("issued an hour before it expires", make_token(iat=NOW - 3540, exp=NOW + 60)),
+]
+
+
+@pytest.mark.parametrize("token", [case[1] for case in LONG_LIVED],
+                         ids=[case[0] for case in LONG_LIVED])
+def test_long_lived_tokens_are_refused(sidebar_get, installation, token):
+    response = sidebar_get(1001, token=token)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token_too_long_lived"
+
+
+@pytest.mark.parametrize("claims,code", [
+    ({"ticket_id": "999"}, "claim_mismatch"),
+    ({"ticket_id": "not-a-number"}, "invalid_claim"),
+    ({"ticket_id": str(2**63)}, "invalid_claim"),
+    ({"ticket_id": "1001", "requester_id": "0"}, "invalid_claim"),
+    ({"ticket_id": "1001", "requester_id": "778"}, "claim_mismatch"),  # the query says 777
+])
+def test_claims_that_do_not_cover_the_request_are_403(sidebar_get, installation, claims, code):
+    response = sidebar_get(1001, 777, token=make_token(**claims))
+    assert response.status_code == 403
+    assert response.get_json()["error"] == code
+
+
+def test_requester_comes_from_the_token_not_the_query(client, sidebar_get, social_ticket,
+                                                      mastodon):
+    bob = mastodon.add_customer("bob", "Bob Smith")
+    mastodon.post_status(bob, "<p>Hello world</p>")
+    token = make_token(ticket_id="5001", requester_id="777")
+    linked = client.post("/api/sidebar/links", headers={"Authorization": f"Bearer {token}"},
+                         json={"ticket_id": 5001, "requester_id": 777, "platform": "mastodon",
+                               "handle": "@bob"})
+    assert linked.status_code == 200, linked.get_json()
+    own = sidebar_get(5002, token=make_token(ticket_id="5002", requester_id="777"))
+    assert own.get_json()["profile"]["handle"] == "@bob"
+    # A token for another requester cannot read 777's profile through the query.
+    other = sidebar_get(5002, 777, token=make_token(ticket_id="5002", requester_id="778"))
+    assert other.status_code == 403 and other.get_json()["error"] == "claim_mismatch"
+    assert "profile" not in other.get_json()
+
+
+def test_link_for_another_requester_than_the_tokens_is_refused(client, sidebar_get,
+                                                               social_ticket, mastodon):
+    mastodon.add_customer("bob", "Bob Smith")
+    token = make_token(ticket_id="5001", requester_id="778")
+    response = client.post("/api/sidebar/links", headers={"Authorization": f"Bearer {token}"},
+                           json={"ticket_id": 5001, "requester_id": 777, "platform": "mastodon",
+                                 "handle": "@bob"})
+    assert response.status_code == 403
     assert response.get_json()["error"] == "claim_mismatch"
+    assert sidebar_get(5002, 777).get_json()["state"] == "unknown"
 
 
 def test_another_subdomains_token_sees_nothing_of_acme(app, sidebar_get, social_ticket):

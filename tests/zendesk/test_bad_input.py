@@ -105,9 +105,15 @@ METADATA = [
         ("no-account", '{"secret": "x"}', "invalid_metadata"),
         ("list", '["account", "secret"]', "invalid_metadata"),
         ("number", "5", "invalid_metadata"),
-        ("nul-escape", '{"account": "a\\u0000", "secret": "s"}', "invalid_metadata"),
+        ("nul-escape", '{"account": "a\\u0000", "secret": "s"}', "invalid_request"),
         ("nul", "a\x00b", "invalid_request"),
+        ("surrogate", '{"account": "\\ud800", "secret": "s"}', "invalid_request"),
+        ("surrogate-secret", '{"account": "a", "secret": "\\udfff"}', "invalid_request"),
         ("huge", "m" * 6000, "invalid_request")]],
+    case("cb-metadata-surrogate", "POST", "/channel/channelback", 400, "invalid_request",
+         data=lambda ctx: {**cb()["data"](ctx), "metadata": '{"account": "\\ud800"}'}),
+    case("admin-metadata-surrogate", "POST", "/channel/admin", 400, "invalid_request",
+         data={**ADMIN, "metadata": '{"account": "\\ud800", "secret": "s"}'}),
     case("pull-unknown-uid", "POST", "/channel/pull", 404, "unknown_account",
          data=lambda ctx: {"metadata": _unknown_uid(ctx)}),
     case("pull-wrong-secret", "POST", "/channel/pull", 401, "invalid_metadata",
@@ -125,6 +131,10 @@ STATE = [
     *[case(f"state-{state}", "POST", "/channel/pull", 400, "invalid_state", **pull(state))
       for state in ['{"cursor": -1}', "abc", '{"cursor": "1"}', '{"cursor": true}',
                     '{"cursor": 1.5}', '{"cursor": 9223372036854775808}', "[]", "{}", "null"]],
+    case("state-deep", "POST", "/channel/pull", 400, "invalid_request",
+         **pull("[" * 2500 + "]" * 2500)),
+    case("state-deep-cursor", "POST", "/channel/pull", 400, "invalid_request",
+         **pull('{"cursor": ' + "[" * 2400 + "]" * 2400 + "}")),
 ]
 TOO_BIG = [
     case("pull-1mb", "POST", "/channel/pull", 413, data={"metadata": MB}),
@@ -153,7 +163,10 @@ EVENTS = [
           ("nul-subdomain", {"subdomain": "ac\x00me"}), ("bad-subdomain", {"subdomain": "a b"}),
           ("data-string", {"data": "x"}), ("data-list", {"data": [1]}),
           ("data-null", {"data": None}), ("nul-error", {"error": "boom\x00"}),
-          ("nul-instance", {"data": {"integration_instance_name": "\x00"}})]],
+          ("nul-instance", {"data": {"integration_instance_name": "\x00"}}),
+          ("surrogate-error", {"error": "boom\ud800"}),
+          ("surrogate-data", {"data": {"note": "\udc00"}}),
+          ("surrogate-key", {"data": {"\ud800": 1}})]],
 ]
 CLICKTHROUGH = [
     *[case(f"click-{name}", "GET", "/channel/clickthrough", 404, "unknown_external_id",
@@ -178,6 +191,11 @@ CHANNELBACK = [
 ADMIN_UI = [
     case("admin-javascript-return", "POST", "/channel/admin", 400, "invalid_return_url",
          data={**ADMIN, "return_url": "javascript:alert(1)"}),
+    *[case(f"admin-return-url-{name}", "POST", "/channel/admin", 400, "invalid_request",
+           data={**ADMIN, "return_url": url}) for name, url in [
+        ("open-ipv6", "https://[::1"), ("bad-ipv6", "https://[nope]/x"),
+        ("bad-port", "https://acme.zendesk.com:99999/x"),
+        ("port-word", "https://acme.zendesk.com:port/x")]],
     case("admin-bad-subdomain", "POST", "/channel/admin", 400, "invalid_subdomain",
          data={**ADMIN, "subdomain": "../../etc"}),
     case("admin-forged-token", "POST", "/channel/admin", 400, "form_expired",
