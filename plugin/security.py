@@ -36,7 +36,7 @@ def account_key() -> str:
     """The account a Channel Framework call names (unverified: it only buckets the counts)."""
     try:
         uid = json.loads(request.form.get("metadata") or "")["account"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # garbage buckets by client
         uid = None
     return f"account:{str(uid)[:64]}" if uid else f"client:{get_remote_address()}"
 

@@ -53,3 +53,8 @@ def test_manifest_urls_never_come_from_the_host_header(app, client):
     answer = client.get("/channel/manifest.json", headers={"Host": "evil.example"})
     assert answer.status_code == 503 and answer.json["error"] == "public_url_unset"
     assert "evil.example" not in answer.get_data(as_text=True)
+
+
+def test_metadata_nested_thousands_deep_is_a_4xx_not_a_500(client):
+    answer = client.post("/channel/pull", data={"metadata": "[" * 5000 + "]" * 5000})
+    assert 400 <= answer.status_code < 500 and answer.json["error"]
