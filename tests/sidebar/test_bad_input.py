@@ -2,7 +2,6 @@
 import base64
 import hashlib
 import hmac
-import json
 
 import pytest
 
@@ -37,7 +36,8 @@ TOKENS = [
 
 @pytest.mark.parametrize("token", [t[1] for t in TOKENS], ids=[t[0] for t in TOKENS])
 def test_hostile_token_claims_are_refused(client, installation, token):
-    response = client.get("/api/sidebar/tickets/1001", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/api/sidebar/tickets/1001",
+                          headers={"Authorization": f"Bearer {token}"})
     assert_json_error(response, 401)
 
 

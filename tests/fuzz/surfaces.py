@@ -1,0 +1,128 @@
+"""Every route `flask --app plugin routes` lists, as a strategy of hostile requests."""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from tests.fuzz.messages import JSON
+from tests.fuzz.messages import documents
+from tests.fuzz.messages import forms
+from tests.fuzz.messages import json_bodies
+from tests.fuzz.messages import metadata
+from tests.fuzz.messages import request
+from tests.fuzz.messages import tokens
+from tests.fuzz.values import INTEGERS
+from tests.fuzz.values import NASTY_CLASSES
+from tests.fuzz.values import PATH_SEGMENT
+from tests.fuzz.values import TEXT
+from tests.fuzz.values import weighted
+
+CURSORS = st.sampled_from(['{"cursor": 0}', '{"cursor": 1}', '{"cursor": 9223372036854775807}',
+                           ""])
+
+
+def admin(world):
+    return_url = st.sampled_from(["https://acme.zendesk.com/x", *NASTY_CLASSES["urls"]])
+    form = forms({"return_url": return_url,
+                  "subdomain": st.sampled_from(["acme", "acme.zendesk.com"]),
+                  "metadata": st.one_of(st.just(""), metadata(world)), "state": CURSORS,
+                  "locale": st.just("en-US"), "name": st.just("Brand"),
+                  "platform": st.just("mastodon"), "instance_push_id": st.just("push-1"),
+                  "zendesk_access_token": st.just("zd-token")})
+    saved = forms({"form_token": TEXT, "platform": st.just("mastodon"),
+                   "base_url": st.just("https://example.social"), "name": st.just("Brand")})
+    return request("POST", "/channel/admin", weighted((2, form), (1, saved)))
+
+
+def pull(world):
+    return request("POST", "/channel/pull", forms({"metadata": metadata(world),
+                                                   "state": CURSORS}))
+
+
+def channelback(world):
+    form = forms({"metadata": metadata(world), "message": st.just("Thanks!"),
+                  "parent_id": st.just(world.external_id),
+                  "thread_id": st.just(world.external_id),
+                  "recipient_id": st.just("mastodon:fuzz:42"),
+                  "request_unique_identifier": st.sampled_from(["r-1", "r-2"])})
+    return request("POST", "/channel/channelback", form)
+
+
+def clickthrough(world):
+    return request("GET", "/channel/clickthrough",
+                   query={"external_id": st.just(world.external_id)})
+
+
+def events(world):
+    resource = documents({"external_id": st.just(world.external_id),
+                          "ticket_id": st.sampled_from([world.ticket_id, str(world.ticket_id)])})
+    data = documents({"resource_events": st.lists(resource, min_size=1, max_size=3),
+                      "integration_instance_name": st.just("Mastodon")})
+    event = documents({
+        "type_id": st.sampled_from(["resources_created_from_external_ids", "pull_request"]),
+        "subdomain": st.just("acme"), "timestamp": st.just("2026-11-23T09:00:00Z"),
+        "data": data, "error": st.sampled_from([None, "boom"]),
+        "integration_name": st.just("Mastodon"), "integration_id": st.just("1")})
+    body = documents({"events": st.lists(event, min_size=1, max_size=3)})
+    return request("POST", "/channel/events", json_bodies(body), JSON)
+
+
+def webhooks(world):
+    path = st.one_of(st.just("mastodon"), PATH_SEGMENT).map("/webhooks/{}".format)
+    fields = {"hub.mode": st.just("subscribe"), "hub.challenge": st.just("c"),
+              "crc_token": st.just("t")}
+    body = st.one_of(forms(fields), json_bodies(documents(fields)))
+    return st.one_of(*[request(method, path, body, query=fields) for method in ("GET", "POST")])
+
+
+def sidebar_ticket(world):
+    path = weighted((2, st.just(str(world.ticket_id))), (1, INTEGERS.map(str)),
+                    (1, PATH_SEGMENT))
+    return request("GET", path.map("/api/sidebar/tickets/{}".format),
+                   query={"requester_id": st.just(str(world.requester_id))},
+                   auth=tokens(world))
+
+
+def sidebar_links(world):
+    body = documents({"ticket_id": st.just(world.ticket_id),
+                      "requester_id": st.just(world.requester_id),
+                      "platform": st.just("mastodon"),
+                      "handle": st.sampled_from(["@jane", "@jane@example.social"])})
+    return request("POST", "/api/sidebar/links", json_bodies(body), JSON, auth=tokens(world))
+
+
+def plain_get(path):
+    """A GET-only page: hostile query and Authorization are all a stranger can vary."""
+    return lambda world: request("GET", path, auth=TEXT)
+
+
+def static(world):
+    name = st.one_of(st.just("admin.css"), PATH_SEGMENT)
+    return request("GET", name.map("/static/{}".format))
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A route as `flask routes` prints it, and its hostile requests given the world."""
+
+    rule: str
+    requests: Callable
+
+
+SURFACES = {
+    "manifest": Surface("/channel/manifest.json", plain_get("/channel/manifest.json")),
+    "admin": Surface("/channel/admin", admin),
+    "pull": Surface("/channel/pull", pull),
+    "channelback": Surface("/channel/channelback", channelback),
+    "clickthrough": Surface("/channel/clickthrough", clickthrough),
+    "channel_health": Surface("/channel/health", plain_get("/channel/health")),
+    "events": Surface("/channel/events", events),
+    "webhooks": Surface("/webhooks/<platform>", webhooks),
+    "sidebar_ticket": Surface("/api/sidebar/tickets/<ticket_id>", sidebar_ticket),
+    "sidebar_links": Surface("/api/sidebar/links", sidebar_links),
+    "healthz": Surface("/healthz", plain_get("/healthz")),
+    "metrics": Surface("/metrics", plain_get("/metrics")),
+    "static": Surface("/static/<path:filename>", static),
+}
+# The admin UI may answer its errors as HTML pages: there we only ask for no 5xx.
+HTML_ERRORS = {"admin"}

@@ -1,0 +1,100 @@
+"""Thousands of hostile requests at every route, on SQLite and PostgreSQL: never a 5xx, and
+every refusal is a JSON `{"error", "message"}` (the admin UI may refuse with an HTML page)."""
+import json
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+
+from plugin.db import db
+from plugin.models import StoredMention
+from plugin.models import TicketLink
+from tests.fuzz.surfaces import HTML_ERRORS
+from tests.fuzz.surfaces import SURFACES
+from tests.sidebar.conftest import SECRET
+
+# Requests per route and database; small routes get fewer, the deep ones more.
+QUOTA = {"manifest": 60, "admin": 125, "pull": 125, "channelback": 125, "clickthrough": 75,
+         "channel_health": 50, "events": 175, "webhooks": 85, "sidebar_ticket": 175,
+         "sidebar_links": 125, "healthz": 45, "metrics": 45, "static": 40}
+FUZZ = settings(derandomize=True, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
+
+
+class World:
+    """The real ids and secrets hostile requests mix in, so some reach deep code."""
+
+    def __init__(self, account, metadata):
+        self.uid = account.uid
+        self.metadata = metadata
+        self.secret_of_metadata = json.loads(metadata)["secret"]
+        self.sidebar_secret = SECRET
+        self.external_id = "mastodon:fuzz:1"
+        self.ticket_id = 1001
+        self.requester_id = 7
+
+
+@pytest.fixture
+def world(app, connect):
+    """acme with a connected account, an installation, and one mention mapped to a ticket."""
+    account, metadata = connect()
+    result = app.test_cli_runner().invoke(args=["installations", "add", "acme", "--secret",
+                                                SECRET])
+    assert result.exit_code == 0, result.output
+    world = World(account, metadata)
+    db.session.add(StoredMention(
+        account_id=account.id, seq=1, platform="mastodon", external_id=world.external_id,
+        thread_id=world.external_id, author_id="mastodon:fuzz:42", author_handle="@jane",
+        author_name="Jane", text="hello", url="https://example.social/@jane/1",
+        reply_target={"status_id": "1", "acct": "jane"}, posted_at=account.created_at,
+        sentiment=0.0, sentiment_label="neutral", raw={}))
+    db.session.add(TicketLink(subdomain="acme", external_id=world.external_id,
+                              ticket_id=world.ticket_id))
+    db.session.commit()
+    return world
+
+
+def test_every_route_is_fuzzed(app):
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert rules == {surface.rule for surface in SURFACES.values()}
+
+
+# A failure's example holds 10 kB strings; Hypothesis warns as it prints them.
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")
+def test_no_request_gets_a_5xx(client, world):
+    sent = sum(_fuzz(client, name, SURFACES[name].requests(world)) for name in SURFACES)
+    assert sent == sum(QUOTA.values()) == 1250  # per database: 2,500 requests in all
+
+
+def _fuzz(client, name, requests):
+    sent = []
+
+    @settings(FUZZ, max_examples=QUOTA[name])
+    @given(requests)
+    def send(req):
+        response = client.open(req.path, method=req.method, data=req.body,
+                               content_type=req.content_type, query_string=req.query,
+                               headers=list(req.headers))
+        db.session.rollback()  # the client shares our session; production's teardown drops it
+        sent.append(response.status_code)
+        try:
+            _check(name, req, response)
+        finally:
+            response.close()  # a static file's stream stays open otherwise
+
+    send()
+    return len(sent)
+
+
+def _check(name, req, response):
+    shown = (f"{name}: {req.method} {req.path[:80]} -> {response.status_code}: "
+             f"{response.get_data(as_text=True)[:300]!r}")
+    assert response.status_code < 500, shown
+    if response.status_code < 400 or name in HTML_ERRORS or req.method == "HEAD":
+        return
+    body = response.get_json(silent=True)
+    assert isinstance(body, dict) and set(body) == {"error", "message"}, shown
+    assert all(isinstance(body[key], str) and body[key] for key in body), shown
