@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Names of the reference folders beside the checkout, or of this machine's own folders.
-OUTSIDE = re.compile(r"\.\./shared|/work/|realworld|MURMUR_REALWORLD_DIR")
+# Names of the reference folders beside the checkout, or of this machine's own folders
+# (spelt in pieces, so this file does not match itself).
+OUTSIDE = re.compile("|".join(re.escape(part) for part in (
+    "../" + "shared", "/wo" + "rk/", "real" + "world", "REALWORLD" + "_DIR")))
 PARENTS = re.compile(r"parents\[(\d+)\]")
 
 
