@@ -43,9 +43,10 @@ def account_health(account: Account) -> dict:
         .order_by(ReplyLedger.id.desc()).limit(1)).first()
     reply_error = last_reply.error if last_reply and last_reply.status == "failed" else None
     overdue = account.next_poll_at and account.next_poll_at < now - max(2 * interval, STALL_AFTER)
+    paused = is_paused(account, now)
     if not account.active:
         state = "inactive"
-    elif is_paused(account, now):
+    elif paused:
         state = "paused"
     elif account.last_error and (account.last_success_at is None
                                  or account.last_error_at > account.last_success_at):
@@ -64,8 +65,8 @@ def account_health(account: Account) -> dict:
         "last_error": account.last_error, "last_error_at": _iso(account.last_error_at),
         "next_poll_at": _iso(account.next_poll_at),
         "consecutive_failures": account.consecutive_failures,
-        "paused_until": _iso(account.paused_until) if is_paused(account, now) else None,
-        "pause_reason": account.pause_reason if is_paused(account, now) else None,
+        "paused_until": _iso(account.paused_until) if paused else None,
+        "pause_reason": account.pause_reason if paused else None,
         "last_reply_error": reply_error,
     }
 

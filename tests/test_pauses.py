@@ -3,7 +3,6 @@ leases are short and renewed; health says what is happening."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from plugin import create_app
 from plugin import intake
