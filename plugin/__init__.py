@@ -42,6 +42,7 @@ def register_blueprints(app):
     from plugin import health
     from plugin import sidebar
     from plugin import webhooks
+    from plugin.sidebar import page as sidebar_page
     from plugin.zendesk import admin
     from plugin.zendesk import channel
 
@@ -49,6 +50,7 @@ def register_blueprints(app):
     app.register_blueprint(admin.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(sidebar.bp)
+    app.register_blueprint(sidebar_page.bp)
     app.register_blueprint(health.bp)
 
 

@@ -4,7 +4,8 @@ import secrets
 from pathlib import Path
 
 ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT",
-             "ZENDESK_PUSH_CLIENT_ID")
+             "ZENDESK_PUSH_CLIENT_ID", "ZENDESK_BASE_URL", "ZENDESK_APP_PUBLIC_KEY",
+             "ZENDESK_APP_ID")
 
 
 def load(app, test_config=None):
@@ -32,6 +33,12 @@ def load(app, test_config=None):
         SENTIMENT_FIELD="murmur_sentiment",
         SIDEBAR_HISTORY_TTL_SECONDS=600,
         ZENDESK_PUSH_CLIENT_ID=None,
+        # Where Murmur reaches a Zendesk account's API; tests point it at a fake.
+        ZENDESK_BASE_URL="https://{subdomain}.zendesk.com",
+        # The app's key for signed sidebar loads: the PEM itself, or the app id to fetch it.
+        ZENDESK_APP_PUBLIC_KEY=None,
+        ZENDESK_APP_ID=None,
+        SIDEBAR_SESSION_SECONDS=3600,
         OPERATOR_TOKEN=None,
         PROXY_COUNT=0,
     )

@@ -41,12 +41,18 @@ class UTCDateTime(db.TypeDecorator):
 
 
 class Installation(db.Model):
-    """A Zendesk subdomain that installed the app; holds the sidebar's shared secret."""
+    """A Zendesk subdomain that installed the app.
+
+    Registered the first time Zendesk vouches for it with a signed sidebar request (which
+    names its app installation), or by an operator for a private install with a shared secret.
+    """
 
     __tablename__ = "installations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subdomain: Mapped[str] = mapped_column(String(63), unique=True)
-    secret_sealed: Mapped[str] = mapped_column(Text)
+    secret_sealed: Mapped[str | None] = mapped_column(Text)
+    app_installation_id: Mapped[int | None] = mapped_column(BigInteger)
+    vouched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     api_email: Mapped[str | None] = mapped_column(String(255))
     api_token_sealed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

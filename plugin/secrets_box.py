@@ -21,8 +21,9 @@ class SecretsBox:
     """Seals and opens JSON-able values."""
 
     def __init__(self, secret_key):
-        keys = [k.strip() for k in str(secret_key).split(",") if k.strip()]
-        self._fernet = MultiFernet([Fernet(_derive(k)) for k in keys])
+        self._keys = [k.strip() for k in str(secret_key).split(",") if k.strip()]
+        self._fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(k, b"fernet")))
+                                    for k in self._keys])
 
     def seal(self, value) -> str:
         """Encrypt `value` (any JSON-able object) to an ASCII token."""
@@ -39,6 +40,9 @@ class SecretsBox:
             raise ValueError("sealed value is invalid or expired") from exc
         return json.loads(data)
 
+    def signing_keys(self, purpose: str) -> list[bytes]:
+        """HMAC keys for `purpose`, one per key of SECRET_KEY: the first signs, all verify."""
+        return [_derive(k, b"sign:" + purpose.encode()) for k in self._keys]
 
     def rotate(self, token: str) -> str:
         """Re-seal a token under the first key; raises `ValueError` if no key opens it."""
@@ -48,9 +52,9 @@ class SecretsBox:
             raise ValueError("sealed value is invalid") from exc
 
 
-def _derive(secret: str) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"murmur-at-rest", info=b"fernet")
-    return base64.urlsafe_b64encode(hkdf.derive(secret.encode()))
+def _derive(secret: str, info: bytes) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"murmur-at-rest", info=info)
+    return hkdf.derive(secret.encode())
 
 
 def init_app(app):

@@ -1,7 +1,7 @@
 """Headers on every answer and rate limits on every public endpoint.
 
 Security headers come from Flask-Talisman: a strict Content-Security-Policy that allows no
-framing, except for the pages Zendesk frames (the admin UI), which only Zendesk's own hosts
+framing, except for the pages Zendesk frames (the admin UI, the sidebar), which only Zendesk's own hosts
 may frame. Rate limits come from Flask-Limiter, counted in Redis when REDIS_URL is set (so
 every web process shares them) and in memory otherwise; a client over a limit gets a JSON
 429 with Retry-After.
@@ -27,7 +27,7 @@ POLICY = {
     "frame-ancestors": "'none'",
 }
 # Blueprints whose pages Zendesk shows in an iframe.
-FRAMED = ("admin",)
+FRAMED = ("admin", "sidebar_page")
 # Status codes that mean "you are not who you say" or "no such thing": what a guesser gets.
 FAILURES = frozenset({400, 401, 403, 404, 422})
 
@@ -62,6 +62,8 @@ LIMITS = {
     "channel.clickthrough": [("120/minute", get_remote_address, ALL)],
     "admin.": [("60/minute", get_remote_address, ALL)],
     "sidebar.": [("600/minute", get_remote_address, ALL), ("60/minute", get_remote_address, FAILED)],
+    "sidebar_page.": [("300/minute", get_remote_address, ALL),
+                      ("60/minute", get_remote_address, FAILED)],
     "webhooks.": [("1200/minute", get_remote_address, ALL),
                   ("60/minute", get_remote_address, FAILED)],
     "health.": [("120/minute", get_remote_address, ALL)],

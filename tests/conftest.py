@@ -13,6 +13,7 @@ from plugin import accounts
 from plugin.db import db
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import LiveServer
+from tests.fakes.zaf_signing import PUBLIC_PEM
 from tests.fakes.zendesk import FakeZendesk
 
 OPERATOR_TOKEN = "operator-test-token"
@@ -80,6 +81,7 @@ def app(database_url, tmp_path):
         "HUEY_IMMEDIATE": True,
         "INLINE_FETCH_AFTER_SECONDS": 0,
         "OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "ZENDESK_APP_PUBLIC_KEY": PUBLIC_PEM,
         "INSTANCE_PATH": str(tmp_path),
     })
     with app.app_context():

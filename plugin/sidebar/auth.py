@@ -1,4 +1,10 @@
-"""The sidebar's bearer JWT: HS256, signed by Zendesk's proxy with the installation's secret."""
+"""The sidebar API's bearer token.
+
+Either the session token the signed sidebar page was given (see `signed`), or, for a private
+install set up with `installations add`, an HS256 JWT that Zendesk's proxy signs with the
+installation's shared secret. Browser code writes that JWT's claims, so it proves only which
+Zendesk account sent it.
+"""
 import time
 
 import jwt
@@ -12,6 +18,7 @@ from plugin.errors import Forbidden
 from plugin.errors import Unauthorized
 from plugin.models import Installation
 from plugin.secrets_box import box
+from plugin.sidebar import signed
 from plugin.sidebar.schemas import zendesk_id
 
 LEEWAY_SECONDS = 30
@@ -23,9 +30,9 @@ ID_CLAIMS = ("ticket_id", "requester_id")
 def authorised_subdomain() -> tuple[str, dict]:
     """Verify the request's bearer token; return its subdomain and claims.
 
-    The token must be HS256 (nothing else is accepted, `none` included), carry `exp` and
-    `iss`, be signed with the secret of the installation `iss` names, and live at most
-    MAX_LIFETIME_SECONDS (from `iat` when it has one, and from now).
+    A shared-secret token must be HS256 (nothing else is accepted, `none` included), carry
+    `exp` and `iss`, be signed with the secret of the installation `iss` names, and live at
+    most MAX_LIFETIME_SECONDS (from `iat` when it has one, and from now).
 
     :raise Unauthorized: no token, or any check fails.
     """
@@ -35,6 +42,8 @@ def authorised_subdomain() -> tuple[str, dict]:
         raise Unauthorized("Send the app's JWT as `Authorization: Bearer <token>`.",
                            code="missing_token")
     token = token.strip()
+    if signed.is_session(token):
+        return signed.verify_session(token)
     try:
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -45,8 +54,9 @@ def authorised_subdomain() -> tuple[str, dict]:
         raise Unauthorized("The token's issuer is not a Zendesk subdomain.", code="invalid_token")
     installation = db.session.scalar(select(Installation).where(
         Installation.subdomain == subdomain))
-    if installation is None:
-        raise Unauthorized("No installation matches the token's issuer.", code="invalid_token")
+    if installation is None or installation.secret_sealed is None:
+        raise Unauthorized("No installation with a shared secret matches the token's issuer.",
+                           code="invalid_token")
     secret = box().open(installation.secret_sealed)
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], issuer=subdomain,

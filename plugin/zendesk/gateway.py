@@ -5,6 +5,8 @@ budget and a timeout: a sidebar request never hangs on Zendesk.
 """
 import logging
 
+import requests
+from flask import current_app
 from requests import RequestException
 from zenpy import Zenpy
 from zenpy.lib.exception import APIException
@@ -51,3 +53,28 @@ class ZendeskGateway:
         except FAILURES as exc:
             log.warning("zendesk: identities of user %s unavailable: %s", user_id, exc)
             return []
+
+
+def api_url(subdomain: str, path: str) -> str:
+    """`path` on the Zendesk API of `subdomain` (ZENDESK_BASE_URL, `{subdomain}` filled in)."""
+    base = current_app.config["ZENDESK_BASE_URL"].format(subdomain=subdomain).rstrip("/")
+    return base + path
+
+
+def app_public_key(subdomain: str, app_id: str) -> str:
+    """The PEM public key Zendesk signs an app's requests with (anonymous access).
+
+    :raise ZendeskUnavailable: Zendesk did not answer with a key.
+    """
+    try:
+        answer = requests.get(api_url(subdomain, f"/api/v2/apps/{app_id}/public_key.pem"),
+                              timeout=TIMEOUT_SECONDS, allow_redirects=False)
+    except RequestException as exc:
+        raise ZendeskUnavailable(f"Zendesk could not be reached: {type(exc).__name__}") from None
+    if answer.status_code != 200 or "BEGIN PUBLIC KEY" not in answer.text:
+        raise ZendeskUnavailable(f"Zendesk answered {answer.status_code} for the app's key")
+    return answer.text
+
+
+class ZendeskUnavailable(Exception):
+    """Zendesk did not give what was asked (unreachable, an error, an unexpected body)."""

@@ -5,7 +5,12 @@ import hmac
 import time
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import strategies as st
+
+from tests.fakes.zaf_signing import PRIVATE_KEY
+from tests.fakes.zaf_signing import installation_url
 
 from tests.fuzz.values import JSON_VALUES
 from tests.fuzz.values import RAW_JSON
@@ -92,12 +97,41 @@ def tokens(world):
                               b'{"alg":"HS512"}', b"[]", b"{"])
     forged = st.builds(_jwt, header, st.one_of(claims, RAW_JSON),
                        st.sampled_from([world.sidebar_secret, "wrong"]))
-    return weighted((3, signed), (1, forged), (1, forged.map("Bearer {}".format)), (1, TEXT))
+    session = documents({
+        "iss": st.just("murmur-sidebar"), "aud": st.just("murmur-sidebar"),
+        "sub": st.just("acme"), "inst": st.just(world.app_installation_id),
+        "exp": st.just(now + 300), "iat": st.just(now)}).map(dumps)
+    sessions = st.builds(_jwt, st.just(b'{"alg":"HS256","kid":"murmur-session"}'), session,
+                         st.just(world.session_key)).map("Bearer {}".format)
+    return weighted((3, signed), (2, sessions), (1, forged), (1, forged.map("Bearer {}".format)),
+                    (1, TEXT))
 
 
-def _jwt(header: bytes, payload: bytes, secret: str) -> str:
+def zendesk_page_tokens(world):
+    """Page tokens as Zendesk signs them (RS256, the app's key) with hostile claims; or not."""
+    now = int(time.time())
+    audience = st.sampled_from([
+        installation_url("acme", world.app_installation_id), installation_url("acme", 1),
+        "https://acme.zendesk.com.evil.example/api/v2/apps/installations/1.json"])
+    claims = documents({"iss": st.sampled_from(["acme.zendesk.com", "https://acme.zendesk.com"]),
+                        "aud": audience, "exp": st.just(now + 300),
+                        "iat": st.just(now)}).map(dumps)
+    header = st.sampled_from([b'{"alg":"RS256","typ":"JWT"}', b'{"alg":"none"}',
+                              b'{"alg":"HS256"}', b"[]"])
+    signed = st.builds(_rs256, header, st.one_of(claims, RAW_JSON))
+    return weighted((4, signed), (1, TEXT))
+
+
+def _rs256(header: bytes, payload: bytes) -> str:
     signing_input = _b64(header) + "." + _b64(payload)
-    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    signature = PRIVATE_KEY.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return signing_input + "." + _b64(signature)
+
+
+def _jwt(header: bytes, payload: bytes, secret: str | bytes) -> str:
+    signing_input = _b64(header) + "." + _b64(payload)
+    key = secret if isinstance(secret, bytes) else secret.encode()
+    mac = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + _b64(mac)
 
 

@@ -11,6 +11,7 @@ from tests.fuzz.messages import json_bodies
 from tests.fuzz.messages import metadata
 from tests.fuzz.messages import request
 from tests.fuzz.messages import tokens
+from tests.fuzz.messages import zendesk_page_tokens
 from tests.fuzz.values import INTEGERS
 from tests.fuzz.values import NASTY_CLASSES
 from tests.fuzz.values import PATH_SEGMENT
@@ -91,6 +92,11 @@ def sidebar_links(world):
     return request("POST", "/api/sidebar/links", json_bodies(body), JSON, auth=tokens(world))
 
 
+def sidebar_page(world):
+    return request("POST", "/app/sidebar", forms({"token": zendesk_page_tokens(world)}),
+                   query={"origin": st.just("https://acme.zendesk.com"), "app_guid": TEXT})
+
+
 def plain_get(path):
     """A GET-only page: hostile query and Authorization are all a stranger can vary."""
     return lambda world: request("GET", path, auth=TEXT)
@@ -120,9 +126,10 @@ SURFACES = {
     "webhooks": Surface("/webhooks/<platform>", webhooks),
     "sidebar_ticket": Surface("/api/sidebar/tickets/<ticket_id>", sidebar_ticket),
     "sidebar_links": Surface("/api/sidebar/links", sidebar_links),
+    "sidebar_page": Surface("/app/sidebar", sidebar_page),
     "healthz": Surface("/healthz", plain_get("/healthz")),
     "metrics": Surface("/metrics", plain_get("/metrics")),
     "static": Surface("/static/<path:filename>", static),
 }
 # The admin UI may answer its errors as HTML pages: there we only ask for no 5xx.
-HTML_ERRORS = {"admin"}
+HTML_ERRORS = {"admin", "sidebar_page"}
