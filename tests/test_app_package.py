@@ -1,7 +1,6 @@
 import json
 import shutil
 import zipfile
-from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
@@ -11,7 +10,10 @@ from plugin.app_package import app_cli
 from plugin.app_package import build_zip
 from plugin.app_package import check_package
 
-MANIFEST_URL = "https://murmur.test/channel/manifest.json"
+PUBLIC_URL = "https://murmur.test"
+MANIFEST_URL = f"{PUBLIC_URL}/channel/manifest.json"
+SECRET_PARAM = {"name": "api_key", "type": "text", "secure": True, "required": True,
+                "scopes": ["header"]}
 
 
 @pytest.fixture
@@ -26,8 +28,12 @@ def edit_json(path, change):
     path.write_text(json.dumps(data))
 
 
-def param(data, name):
-    return next(p for p in data["parameters"] if p["name"] == name)
+def param(change):
+    """A manifest with one secure parameter, changed by `change`."""
+    def _change(data):
+        data["parameters"] = [dict(SECRET_PARAM)]
+        change(data["parameters"][0])
+    return manifest(_change)
 
 
 def manifest(change):
@@ -44,18 +50,17 @@ def translations(change):
 
 BROKEN = [
     ("missing author email", manifest(lambda m: m["author"].pop("email")), "author.email is missing"),
-    ("password param type", manifest(lambda m: param(m, "shared_secret").update(type="password")),
+    ("password param type", param(lambda p: p.update(type="password")),
      "password is an invalid parameter type"),
-    ("secure without scopes", manifest(lambda m: param(m, "shared_secret").pop("scopes")),
-     "secure parameter needs scopes"),
-    ("default on secure", manifest(lambda m: param(m, "shared_secret").update(default="x")),
+    ("secure without scopes", param(lambda p: p.pop("scopes")), "secure parameter needs scopes"),
+    ("default on secure", param(lambda p: p.update(default="x")),
      "secure parameter must not have a default"),
-    ("hidden and required", manifest(lambda m: param(m, "backend_url").update(type="hidden")),
+    ("hidden and required", param(lambda p: p.update(type="hidden", secure=False)),
      "hidden parameter cannot be required"),
     ("wrong framework", manifest(lambda m: m.update(frameworkVersion="1.0")), 'frameworkVersion must be "2.0"'),
     ("missing translation label",
-     translations(lambda t: t["app"]["parameters"]["backend_url"].pop("label")),
-     "app.parameters.backend_url.label is missing"),
+     translations(lambda t: t["app"].update(parameters={"api_key": {"helpText": "x"}})),
+     "app.parameters.api_key.label is missing"),
     ("public app without description", translations(lambda t: t["app"].pop("long_description")),
      "app.long_description is missing"),
     ("wrong logo size", lambda root: shutil.copy(root / "assets/logo-small.png", root / "assets/logo.png"),
@@ -69,15 +74,18 @@ BROKEN = [
     ("unknown requirement type", requirements(lambda r: r.update(gadgets={})), "invalid requirement types gadgets"),
     ("untitled ticket field", requirements(lambda r: r["ticket_fields"]["murmur_sentiment"].pop("title")),
      "murmur_sentiment is missing title"),
-    ("missing location file", lambda root: (root / "assets/iframe.html").unlink(),
+    ("missing location file",
+     manifest(lambda m: m["location"]["support"]["ticket_sidebar"].update(url="assets/gone.html")),
      "location.support.ticket_sidebar.url"),
+    ("http location", manifest(lambda m: m["location"]["support"]["ticket_sidebar"].update(
+        url="http://murmur.test/app/sidebar")), "location.support.ticket_sidebar.url"),
     ("blocked zip inside", lambda root: (root / "assets/extra.zip").write_bytes(b"PK\x03\x04rest"),
      "assets/extra.zip: file type is blocked"),
     ("dotfile shipped", lambda root: (root / "assets/.DS_Store").write_bytes(b"x"), "dotfiles must not be shipped"),
-    ("symlink", lambda root: (root / "assets/link.js").symlink_to(root / "assets/sidebar.js"),
-     "assets/link.js: symlinks are not allowed"),
-    ("hardlink", lambda root: (root / "assets/link.js").hardlink_to(root / "assets/sidebar.js"),
-     "assets/link.js: hardlinks are not allowed"),
+    ("symlink", lambda root: (root / "assets/link.png").symlink_to(root / "assets/logo.png"),
+     "assets/link.png: symlinks are not allowed"),
+    ("hardlink", lambda root: (root / "assets/link.png").hardlink_to(root / "assets/logo.png"),
+     "assets/link.png: hardlinks are not allowed"),
 ]
 
 
@@ -99,22 +107,25 @@ def test_ignored_files_are_not_checked(app_dir):
     assert check_package(app_dir) == []
 
 
-def test_build_zip_rewrites_manifest_url_and_skips_ignored(app_dir, tmp_path):
+def test_build_zip_points_the_app_at_the_service_and_skips_ignored(app_dir, tmp_path):
     (app_dir / "tmp").mkdir()
     (app_dir / "tmp/app-1.zip").write_bytes(b"PK\x03\x04")
-    (app_dir / "zcli.apps.config.json").write_text('{"parameters": {"shared_secret": "s"}}')
-    dest = build_zip(app_dir, tmp_path / "out/app.zip", MANIFEST_URL)
+    (app_dir / "zcli.apps.config.json").write_text('{"parameters": {}}')
+    dest = build_zip(app_dir, tmp_path / "out/app.zip", PUBLIC_URL + "/")
     with zipfile.ZipFile(dest) as archive:
         names = archive.namelist()
         reqs = json.loads(archive.read("requirements.json"))
         manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["domainWhitelist"] == [urlparse(MANIFEST_URL).hostname]
-    assert "manifest.json" in names and "assets/iframe.html" in names
+    # Zendesk vouches for every sidebar load with a signed POST to this service.
+    assert manifest["location"]["support"]["ticket_sidebar"] == {
+        "url": f"{PUBLIC_URL}/app/sidebar", "flexible": True, "signed": True}
+    assert "parameters" not in manifest and "domainWhitelist" not in manifest
+    assert "manifest.json" in names and "assets/logo.png" in names
     assert names == sorted(names)
     assert not [n for n in names if n.startswith(("tmp/", ".")) or n == "zcli.apps.config.json"]
     assert reqs["channel_integrations"]["murmur"]["manifest_url"] == MANIFEST_URL
     assert reqs["ticket_fields"]["murmur_sentiment"]["title"] == "Social sentiment"
-    again = build_zip(app_dir, tmp_path / "again.zip", MANIFEST_URL)
+    again = build_zip(app_dir, tmp_path / "again.zip", PUBLIC_URL)
     assert again.read_bytes() == dest.read_bytes()
 
 
@@ -124,14 +135,16 @@ def test_build_zip_keeps_manifest_url_without_override(tmp_path):
         assert archive.read("requirements.json") == (MANIFEST_DIR / "requirements.json").read_bytes()
 
 
-@pytest.mark.parametrize("url", ["http://murmur.test/channel/manifest.json", "murmur.test/m.json"])
-def test_build_zip_refuses_non_https_manifest_url(tmp_path, url):
+@pytest.mark.parametrize("url", ["http://murmur.test", "murmur.test"])
+def test_build_zip_refuses_non_https_public_url(tmp_path, url):
     with pytest.raises(ValueError, match="https"):
         build_zip(MANIFEST_DIR, tmp_path / "app.zip", url)
 
 
 def test_build_zip_refuses_invalid_package(app_dir, tmp_path):
-    (app_dir / "assets/iframe.html").unlink()
+    (app_dir / "manifest.json").write_text(
+        (app_dir / "manifest.json").read_text().replace("https://murmur.example/app/sidebar",
+                                                        "assets/iframe.html"))
     with pytest.raises(ValueError, match="ticket_sidebar"):
         build_zip(app_dir, tmp_path / "app.zip")
     assert not (tmp_path / "app.zip").exists()
@@ -176,7 +189,7 @@ def test_hardlink_to_a_file_outside_the_package_is_refused(app_dir, tmp_path):
     (app_dir / "assets/notes.txt").hardlink_to(secret)
     assert "assets/notes.txt: hardlinks are not allowed in the package" in check_package(app_dir)
     with pytest.raises(ValueError, match="hardlinks"):
-        build_zip(app_dir, tmp_path / "app.zip", MANIFEST_URL)
+        build_zip(app_dir, tmp_path / "app.zip", PUBLIC_URL)
     assert not (tmp_path / "app.zip").exists()
 
 
@@ -195,7 +208,9 @@ def test_package_command_refuses_userinfo_in_public_url(runner, tmp_path, public
 
 def test_check_command(runner, app_dir):
     assert runner.invoke(args=["app", "check"]).exit_code == 0
-    (app_dir / "assets/iframe.html").unlink()
+    (app_dir / "manifest.json").write_text(
+        (app_dir / "manifest.json").read_text().replace("https://murmur.example/app/sidebar",
+                                                        "assets/iframe.html"))
     result = runner.invoke(args=["app", "check", "--root", str(app_dir)])
     assert result.exit_code == 1
     assert "ticket_sidebar" in result.output
@@ -210,7 +225,7 @@ def test_package_command_needs_a_public_url(tmp_path):
 
 
 def test_sidebar_page_has_no_inline_script():
-    html = (MANIFEST_DIR / "assets/iframe.html").read_text()
+    html = (MANIFEST_DIR.parent / "plugin/templates/sidebar/page.html").read_text()
     scripts = html.split("<script")[1:]
     assert scripts and all(" src=" in tag.split(">", 1)[0] for tag in scripts)
     assert "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js" in html

@@ -53,7 +53,7 @@ def test_compiled_admin_catalogue_matches_its_source(language):
     assert mo.read_bytes() == compiled.getvalue(), "run pybabel compile -d plugin/translations"
 
 
-SIDEBAR = ROOT / "manifest" / "assets" / "i18n"
+SIDEBAR = ROOT / "plugin" / "static" / "sidebar" / "i18n"
 APP = ROOT / "manifest" / "translations"
 
 

@@ -2,7 +2,7 @@
 import json
 import zipfile
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 import click
 from flask.cli import AppGroup
@@ -42,15 +42,14 @@ def check_package(root: Path) -> list[str]:
     return problems
 
 
-def build_zip(root: Path, dest: Path, manifest_url: str | None = None) -> Path:
+def build_zip(root: Path, dest: Path, public_url: str | None = None) -> Path:
     """Zip the app in `root` to `dest`, deterministically, with the files at the zip root.
 
-    Leaves out .zcliignore'd paths, dotfiles and tmp/. With `manifest_url`, the zipped
-    requirements.json points the channel integration at that URL instead, and the zipped
-    manifest.json lets the sidebar's proxied requests (which carry the secure shared secret)
-    reach that host through `domainWhitelist`.
+    Leaves out .zcliignore'd paths, dotfiles and tmp/. With `public_url` (this service's https
+    base URL), the zipped requirements.json points the channel integration at its manifest,
+    and the zipped manifest.json loads the sidebar from it.
 
-    :raise ValueError: if check_package finds problems, or `manifest_url` is not https or
+    :raise ValueError: if check_package finds problems, or `public_url` is not https or
         carries userinfo.
     """
     root, dest = Path(root), Path(dest)
@@ -58,9 +57,10 @@ def build_zip(root: Path, dest: Path, manifest_url: str | None = None) -> Path:
     if problems:
         raise ValueError("the app package is invalid:\n- " + "\n- ".join(problems))
     overrides = {}
-    if manifest_url is not None:
-        overrides["requirements.json"] = _with_manifest_url(root, manifest_url)
-        overrides["manifest.json"] = _with_backend_host(root, urlparse(manifest_url).hostname)
+    if public_url is not None:
+        public_url = _checked_public_url(public_url)
+        overrides["requirements.json"] = _with_manifest_url(root, manifest_url_of(public_url))
+        overrides["manifest.json"] = _with_service_origin(root, public_url)
     files = [rel for rel in shipped_files(root)[0] if not any(p.startswith(".") for p in rel.split("/"))]
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -72,14 +72,23 @@ def build_zip(root: Path, dest: Path, manifest_url: str | None = None) -> Path:
     return dest
 
 
-def _with_manifest_url(root, manifest_url):
-    parsed = urlparse(manifest_url)
-    if parsed.scheme != "https" or not parsed.netloc:
-        raise ValueError(f"the channel manifest_url must be an https URL, not {manifest_url!r}")
+def manifest_url_of(public_url: str) -> str:
+    """The channel integration's manifest URL on the service at `public_url`."""
+    return public_url.rstrip("/") + "/channel/manifest.json"
+
+
+def _checked_public_url(public_url):
+    parsed = urlsplit(public_url)
+    if parsed.scheme != "https" or not parsed.hostname:
+        raise ValueError(f"the public URL must be an https URL, not {public_url!r}")
     # Credentials in the URL would ship inside the app to every Zendesk that installs it.
     if "@" in parsed.netloc:
-        raise ValueError("the channel manifest_url must not carry a user or password "
+        raise ValueError("the public URL must not carry a user or password "
                          f"(user:password@): {parsed.hostname!r} is the host it would reach")
+    return public_url.rstrip("/")
+
+
+def _with_manifest_url(root, manifest_url):
     requirements, _ = load_json(root, "requirements.json", optional=True)
     integrations = (requirements or {}).get("channel_integrations") or {}
     if not integrations:
@@ -89,10 +98,20 @@ def _with_manifest_url(root, manifest_url):
     return (json.dumps(requirements, indent=2) + "\n").encode("utf-8")
 
 
-def _with_backend_host(root, host):
+def _with_service_origin(root, public_url):
+    """manifest.json with every absolute location URL moved to `public_url`, path kept."""
     manifest, _ = load_json(root, "manifest.json")
-    allowed = manifest.get("domainWhitelist") or []
-    manifest["domainWhitelist"] = allowed + [host] if host not in allowed else allowed
+    base = urlsplit(public_url)
+    for places in manifest["location"].values():
+        for name, options in places.items():
+            url = urlsplit(options["url"] if isinstance(options, dict) else options)
+            if url.scheme != "https":
+                continue
+            moved = url._replace(netloc=base.netloc, path=base.path + url.path).geturl()
+            if isinstance(options, dict):
+                options["url"] = moved
+            else:
+                places[name] = moved
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
@@ -112,12 +131,11 @@ def package_command(out, public_url, root):
     public_url = public_url or current_app.config.get("PUBLIC_URL")
     if not public_url:
         raise click.UsageError("no public URL: pass --public-url or set PUBLIC_URL")
-    manifest_url = public_url.rstrip("/") + "/channel/manifest.json"
     try:
-        path = build_zip(root, out, manifest_url)
+        path = build_zip(root, out, public_url)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"channel manifest_url: {manifest_url}")
+    click.echo(f"channel manifest_url: {manifest_url_of(public_url)}")
     click.echo(str(path))
 
 

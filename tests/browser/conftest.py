@@ -1,7 +1,8 @@
 """Fixtures for the sidebar's browser tests: chromium, the served app and the backend.
 
 The backend is the real plugin served over loopback (`service`), its data coming from the
-fake Mastodon through the real adapter, and its tickets from the fake Zendesk's pulls.
+fake Mastodon through the real adapter, and its tickets from the fake Zendesk's pulls. No
+secret is set up by hand: the installation registers itself on Zendesk's first signed load.
 """
 import os
 import re
@@ -14,15 +15,14 @@ from typing import NamedTuple
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser.harness import ZendeskFrame
+from tests.browser.harness import AVATAR
+from tests.browser.harness import AVATAR_URL
+from tests.browser.harness import BackendTraffic
 from tests.browser.harness import call_backend
 from tests.browser.harness import fetch_document
-from tests.browser.harness import open_sidebar
+from tests.browser.harness import load_signed
 from tests.browser.harness import requester_of
 from tests.browser.harness import stub_config
-from tests.fakes.server import LiveServer
-from tests.sidebar.conftest import SECRET
-from tests.sidebar.conftest import installation  # noqa: F401
 from tests.sidebar.conftest import social_ticket  # noqa: F401
 
 CHROMIUM = os.environ.get("MURMUR_CHROMIUM", "/usr/bin/chromium")
@@ -35,7 +35,6 @@ class SidebarBackend(NamedTuple):
     """A running sidebar API and one ticket whose requester has a known social profile."""
 
     base_url: str
-    secret: str
     subdomain: str
     ticket_id: int
     requester_id: int
@@ -56,9 +55,15 @@ def database_url(tmp_path):
 
 
 @pytest.fixture
+def installation():
+    """Nothing registered by hand: Zendesk's signed load registers `acme` itself."""
+    return None
+
+
+@pytest.fixture
 def sidebar_backend(social_ticket, service):  # noqa: F811
     """Our app for installation `acme`, and the ticket made from Jane's pulled mention."""
-    return SidebarBackend(service.url, SECRET, "acme", social_ticket.ticket_id, social_ticket.requester_id)
+    return SidebarBackend(service.url, "acme", social_ticket.ticket_id, social_ticket.requester_id)
 
 
 @pytest.fixture
@@ -93,7 +98,7 @@ SHOWCASE_MENTION = ("my grinder has been stuck on 'descaling' since Tuesday and 
 
 
 @pytest.fixture
-def showcase(installation, connect, mastodon, zendesk, service, frame):  # noqa: F811
+def showcase(connect, mastodon, zendesk, service):
     """The screenshot's ticket: Maya's mention of @murmurcoffee, pulled by Zendesk, with her
     posts of the last days and a second profile of hers linked by an agent."""
     brand = mastodon.brand
@@ -102,8 +107,7 @@ def showcase(installation, connect, mastodon, zendesk, service, frame):  # noqa:
     _, metadata = connect()
     instance = zendesk.add_instance("Mastodon", metadata)
     maya = mastodon.add_customer("maya", "Maya Okafor", domain="fosstodon.org")
-    avatar = f"{frame.url}/__test/avatar.svg"  # same origin as the app, so its CSP lets it load
-    maya.update(followers_count=1287, avatar=avatar, avatar_static=avatar)
+    maya.update(followers_count=1287, avatar=AVATAR_URL, avatar_static=AVATAR_URL)
     mastodon.add_customer("maya", "Maya Okafor", domain="mastodon.social")
     now = datetime.now(timezone.utc)
     for hours, text in SHOWCASE_POSTS:
@@ -112,7 +116,7 @@ def showcase(installation, connect, mastodon, zendesk, service, frame):  # noqa:
                      created_at=now - timedelta(minutes=40))
     zendesk.pull_until_empty(instance)
     [ticket] = zendesk.tickets.values()
-    backend = SidebarBackend(service.url, SECRET, "acme", ticket.id, ticket.requester["user_id"])
+    backend = SidebarBackend(service.url, "acme", ticket.id, ticket.requester["user_id"])
     linked = call_backend(backend, ticket.id, ticket.requester["user_id"],
                           link={"platform": "mastodon", "handle": "@maya@mastodon.social"})
     assert linked.status_code == 200, linked.text
@@ -132,42 +136,50 @@ def browser():
 
 
 @pytest.fixture
-def frame():
-    """The app's assets and the Zendesk proxy relay on a loopback port."""
-    zendesk_frame = ZendeskFrame()
-    with LiveServer(zendesk_frame.app()) as server:
-        zendesk_frame.url = server.url
-        yield zendesk_frame
-        zendesk_frame.release()
+def traffic():
+    """The pages' requests to the sidebar API, which a test may fail or hold."""
+    watcher = BackendTraffic()
+    yield watcher
+    watcher.release()
+
+
+def _serve_json(data):
+    return lambda route: route.fulfill(json=data)
 
 
 class Sidebar:
     """Opens the sidebar in fresh browser contexts; records dialogs and uncaught page errors."""
 
-    def __init__(self, browser, frame):
+    def __init__(self, browser, traffic):
         """Nothing opened yet."""
         self.browser = browser
-        self.frame = frame
+        self.traffic = traffic
         self.dialogs = []
         self.errors = []
         self._contexts = []
 
-    def open(self, backend, ticket_id, requester, secret=None, zendesk=None, agent_locale="en-US",
-             **context_options):
+    def open(self, backend, ticket_id, requester, zendesk=None, agent_locale="en-US", token=None,
+             url=None, replaced=None, **context_options):
         """A page showing the sidebar for `ticket_id` and `requester` (a ZAF requester dict),
-        for an agent whose Zendesk language is `agent_locale`."""
+        for an agent whose Zendesk language is `agent_locale`, loaded with `token` (by default
+        one Zendesk signed for `backend`'s account), with `replaced` ({url: JSON}) served in
+        place of those files."""
         options = {"viewport": {"width": 320, "height": 900}, "locale": "en-US", "timezone_id": "UTC",
                    **context_options}
         context = self.browser.new_context(**options)
         self._contexts.append(context)
         # Loopback only: the CDN SDK is routed to the stub per page, everything else is refused.
         context.route(NOT_LOOPBACK, lambda route: route.abort())
+        context.route(AVATAR_URL, lambda route: route.fulfill(body=AVATAR, content_type="image/svg+xml"))
         page = context.new_page()
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
-        return open_sidebar(page, self.frame.url,
-                            stub_config(backend, ticket_id, requester, secret=secret, zendesk=zendesk,
-                                        agent_locale=agent_locale))
+        self.traffic.attach(page, backend.base_url)
+        for served, data in (replaced or {}).items():
+            page.route(served, _serve_json(data))
+        config = stub_config(backend.subdomain, ticket_id, requester, zendesk=zendesk,
+                             agent_locale=agent_locale)
+        return load_signed(page, backend.base_url, config, token=token, url=url)
 
     def close(self):
         """Close every context opened."""
@@ -176,9 +188,9 @@ class Sidebar:
 
 
 @pytest.fixture
-def sidebar(browser, frame):
+def sidebar(browser, traffic):
     """Open sidebars with `sidebar.open(...)`; fails the test on any uncaught page error."""
-    opener = Sidebar(browser, frame)
+    opener = Sidebar(browser, traffic)
     yield opener
     opener.close()
     assert not opener.errors, f"uncaught errors in the sidebar: {opener.errors}"

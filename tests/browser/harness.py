@@ -1,105 +1,83 @@
-"""Serving the app's assets as Zendesk would, and opening the sidebar in a Playwright page.
+"""Opening the sidebar in a Playwright page as Zendesk does, and talking to its backend.
 
-`ZendeskFrame` serves `manifest/assets/` on loopback plus `/__zendesk_proxy`, the server-side
-half of the ZAF stub's `client.request`: the stub signs the JWT in the page and the relay
-sends the request on to the backend, like Zendesk's proxy (so neither the app's CSP nor CORS
-gets in the way, exactly as in Zendesk). The relay can fail or hold requests to the backend.
+Zendesk loads a `"signed": true` location by POSTing a form with `token` (an RS256 JWT signed
+with the app's key) into the app's iframe, keeping `origin` and `app_guid` in the URL. The
+harness does the same with the test run's key pair, then the page, served by our real
+backend, talks to that backend itself. The ZAF SDK is replaced by `zaf_stub.js`, which answers
+`client.get`/`context`/`invoke` and Zendesk's own `/api/v2` from the test's data.
 """
 import json
-import threading
-import time
+import re
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 from pathlib import Path
 from urllib.parse import quote
 
-import jwt
 import requests
-from flask import Flask
-from flask import Response
-from flask import request
-from flask import send_from_directory
+from bs4 import BeautifulSoup
 
-ASSETS = Path(__file__).resolve().parents[2] / "manifest" / "assets"
+from tests.fakes.zaf_signing import signed_token
+
+ASSETS = Path(__file__).resolve().parents[2] / "plugin" / "static" / "sidebar"
 SDK_URL = "https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js"
 STUB = Path(__file__).with_name("zaf_stub.js")
+INSTALLATION_ID = 7001
 # A neutral head-and-shoulders picture for the screenshot's profile avatar.
 AVATAR = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96">
 <rect width="96" height="96" fill="#c2d9ec"/><circle cx="48" cy="38" r="18" fill="#5c6970"/>
 <path d="M14 96c2-20 16-32 34-32s32 12 34 32z" fill="#5c6970"/></svg>"""
+AVATAR_URL = "https://files.example.social/avatars/maya.svg"
 
 
-class ZendeskFrame:
-    """The sidebar's assets and the proxy relay; `forwarded` lists what reached the backend."""
+class BackendTraffic:
+    """What a page sent to the sidebar API, with faults and holds on the way (the network)."""
 
     def __init__(self):
         """No faults, nothing held."""
         self.forwarded = []
         self.asset_requests = []
-        self.replaced = {}
         self._faults = []
-        self._gate = threading.Event()
-        self._gate.set()
-
-    def replace(self, name, data):
-        """Serve `data` as JSON in place of the asset `name` (a catalogue, say)."""
-        self.replaced[name] = data
+        self._held = []
+        self._holding = False
 
     def fail_next(self, status=500, body=None, times=1):
-        """Answer the next `times` backend requests with `status` instead of forwarding them."""
+        """Answer the next `times` API requests with `status` instead of letting them through."""
         body = body or {"error": "internal", "message": "Something went wrong on our side."}
         self._faults.extend([(status, body)] * times)
 
     def hold(self):
-        """Keep backend requests waiting until :meth:`release`."""
-        self._gate.clear()
+        """Keep API requests waiting until :meth:`release`."""
+        self._holding = True
 
     def release(self):
-        """Let held backend requests through."""
-        self._gate.set()
+        """Let held API requests through."""
+        self._holding = False
+        while self._held:
+            self._held.pop(0).continue_()
 
-    def app(self):
-        """The Flask app: static assets and the relay."""
-        app = Flask("zendesk-frame")
+    def attach(self, page, service_url):
+        """Watch `page`'s requests to the API at `service_url`."""
+        page.on("request", lambda req: self.asset_requests.append(req.url))
+        page.route(re.compile(re.escape(service_url) + r"/api/sidebar/.*"), self._route)
 
-        @app.get("/__test/avatar.svg")
-        def avatar():
-            return Response(AVATAR, content_type="image/svg+xml")
-
-        @app.get("/<path:name>")
-        def asset(name):
-            self.asset_requests.append(name)
-            if name in self.replaced:
-                return Response(json.dumps(self.replaced[name]), content_type="application/json")
-            return send_from_directory(ASSETS, name, max_age=0)
-
-        @app.post("/__zendesk_proxy")
-        def relay():
-            call = request.get_json()
-            self._gate.wait(timeout=30)
-            self.forwarded.append(call)
-            if self._faults:
-                status, body = self._faults.pop(0)
-                return Response(json.dumps(body), status, content_type="application/json")
-            try:
-                answer = requests.request(call["method"], call["url"], headers=call["headers"],
-                                          data=call["body"], timeout=15, allow_redirects=False)
-            except requests.RequestException as exc:
-                return Response(json.dumps({"error": "proxy", "message": str(exc)}), 502,
-                                content_type="application/json")
-            return Response(answer.content, answer.status_code,
-                            content_type=answer.headers.get("Content-Type", "application/octet-stream"))
-
-        return app
+    def _route(self, route):
+        request = route.request
+        self.forwarded.append({"url": request.url, "method": request.method,
+                               "headers": request.headers})
+        if self._faults:
+            status, body = self._faults.pop(0)
+            route.fulfill(status=status, body=json.dumps(body), content_type="application/json")
+        elif self._holding:
+            self._held.append(route)
+        else:
+            route.continue_()
 
 
-def stub_config(backend, ticket_id, requester, secret=None, zendesk=None, agent_locale="en-US"):
-    """`window.__zafConfig` for the stub: what client.get/context/metadata/request answer."""
+def stub_config(subdomain, ticket_id, requester, zendesk=None, agent_locale="en-US"):
+    """`window.__zafConfig` for the stub: what client.get/context answer, and Zendesk's API."""
     return {
-        "subdomain": backend.subdomain,
-        "backend_url": backend.base_url,
-        "secret": backend.secret if secret is None else secret,
+        "subdomain": subdomain,
         "data": {"ticket.id": ticket_id, "ticket.requester": requester,
                  "currentUser.locale": agent_locale},
         "zendesk": zendesk or {},
@@ -112,13 +90,43 @@ def requester_of(requester_id, name="Jane Doe", email=None):
             "identities": [{"type": "email", "value": email}] if email else []}
 
 
-def open_sidebar(page, frame_url, config):
-    """Load iframe.html in `page` with the stub SDK configured by `config`; returns the page."""
+def catalogue_url(service_url, language):
+    """Where the page fetches its strings for `language`."""
+    return f"{service_url}/static/sidebar/i18n/{language}.json"
+
+
+def sidebar_url(service_url, subdomain):
+    """The location URL as Zendesk loads it: origin and app_guid in the query."""
+    origin = quote(f"https://{subdomain}.zendesk.com", safe="")
+    return f"{service_url}/app/sidebar?origin={origin}&app_guid=test-app-guid"
+
+
+def load_signed(page, service_url, config, token=None, url=None):
+    """POST the sidebar page (at `url`, by default as Zendesk addresses it) with a signed
+    token, as Zendesk does; returns the page."""
     page.add_init_script(f"window.__zafConfig = {json.dumps(config)};")
     page.route(SDK_URL, lambda route: route.fulfill(body=STUB.read_text(), content_type="text/javascript"))
-    origin = quote(f"https://{config['subdomain']}.zendesk.com", safe="")
-    page.goto(f"{frame_url}/iframe.html?origin={origin}&app_guid=test-app-guid")
+    token = token or signed_token(config["subdomain"], INSTALLATION_ID)
+    with page.expect_navigation():
+        page.evaluate("""([action, token]) => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = action;
+            const field = Object.assign(document.createElement('input'), { name: 'token', value: token });
+            form.append(field);
+            document.body.append(form);
+            form.submit();
+        }""", [url or sidebar_url(service_url, config["subdomain"]), token])
     return page
+
+
+def session_for(base_url, subdomain):
+    """A session token for `subdomain`, from a signed page load (what the page itself gets)."""
+    answer = requests.post(sidebar_url(base_url, subdomain), timeout=15,
+                           data={"token": signed_token(subdomain, INSTALLATION_ID)})
+    answer.raise_for_status()
+    meta = BeautifulSoup(answer.text, "html.parser").find("meta", attrs={"name": "murmur-session"})
+    return meta["content"]
 
 
 def requested_tickets(requester_id, current_ticket_id):
@@ -141,11 +149,8 @@ def requested_tickets(requester_id, current_ticket_id):
 
 def call_backend(backend, ticket_id, requester_id, link=None):
     """GET the ticket's sidebar document, or POST `link` ({platform, handle}) to link a profile,
-    straight to the backend with a token as Zendesk's proxy signs it; returns the response."""
-    token = jwt.encode({"iss": backend.subdomain, "ticket_id": str(ticket_id),
-                        "requester_id": str(requester_id), "exp": _now() + 300, "iat": _now()},
-                       backend.secret, algorithm="HS256")
-    headers = {"Authorization": f"Bearer {token}"}
+    straight to the backend with the session a signed page load hands out; returns the response."""
+    headers = {"Authorization": f"Bearer {session_for(backend.base_url, backend.subdomain)}"}
     if link is None:
         return requests.get(f"{backend.base_url}/api/sidebar/tickets/{ticket_id}",
                             params={"requester_id": requester_id}, headers=headers, timeout=15)
@@ -162,7 +167,3 @@ def fetch_document(backend, ticket_id, requester_id):
 
 def _iso(moment):
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _now():
-    return int(time.time())

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from plugin.platforms import REGISTRY
 from tests.browser.harness import ASSETS
+from tests.browser.harness import catalogue_url
 from tests.browser.harness import fetch_document
 from tests.browser.harness import requested_tickets
 
@@ -15,10 +16,12 @@ SENTIMENT = {"positive": "Positiv", "neutral": "Neutral", "negative": "Negativ"}
 DIRECTION = {"improving": "wird besser", "worsening": "wird schlechter", "steady": "gleichbleibend"}
 
 
-def open_as(sidebar, backend, requester, agent_locale):
+def open_as(sidebar, backend, requester, agent_locale, catalogue=None):
+    """The panel for an agent in `agent_locale`, served `catalogue` as its German strings."""
     zendesk = requested_tickets(backend.requester_id, backend.ticket_id)
+    replaced = {catalogue_url(backend.base_url, "de"): catalogue} if catalogue else {}
     page = sidebar.open(backend, backend.ticket_id, requester(backend.requester_id), zendesk=zendesk,
-                        agent_locale=agent_locale)
+                        agent_locale=agent_locale, replaced=replaced)
     expect(page.locator(".earlier-tickets .ticket").first).to_be_visible()
     return page
 
@@ -46,9 +49,9 @@ def test_a_language_without_a_catalogue_is_english(sidebar, sidebar_backend, req
     expect(page.locator("#sentiment-title")).to_have_text("Sentiment")
 
 
-def test_a_string_missing_from_a_catalogue_is_english(sidebar, frame, sidebar_backend, requester):
-    frame.replace("i18n/de.json", {key: text for key, text in GERMAN.items() if key != "recent_posts"})
-    page = open_as(sidebar, sidebar_backend, requester, "de")
+def test_a_string_missing_from_a_catalogue_is_english(sidebar, sidebar_backend, requester):
+    partial = {key: text for key, text in GERMAN.items() if key != "recent_posts"}
+    page = open_as(sidebar, sidebar_backend, requester, "de", catalogue=partial)
     expect(page.locator("#posts-title")).to_have_text("Recent posts")
     expect(page.locator("#tickets-title")).to_have_text("Frühere Tickets")
 

@@ -31,7 +31,7 @@ def test_empty_state_offers_the_connected_platforms(sidebar, sidebar_backend, un
 
 
 def test_linking_a_handle_shows_the_profile_now_and_on_later_tickets(
-        sidebar, sidebar_backend, unlinked_ticket, linkable_handle, requester):
+        sidebar, traffic, sidebar_backend, unlinked_ticket, linkable_handle, requester):
     platform, handle = linkable_handle
     page = open_unlinked(sidebar, sidebar_backend, unlinked_ticket, requester)
     page.get_by_label("Platform").select_option(platform)
@@ -40,8 +40,9 @@ def test_linking_a_handle_shows_the_profile_now_and_on_later_tickets(
     expect(page.locator(".profile__handle")).to_have_text(handle)
     expect(page.locator(".posts > li").first).to_be_visible()
     expect(page.locator("form")).to_have_count(0)
-    [call] = [r for r in page.evaluate("window.__zaf.requests") if r["url"].endswith("/api/sidebar/links")]
-    assert call["type"] == "POST" and call["contentType"] == "application/json" and call["secure"] is True
+    [call] = [r for r in traffic.forwarded if r["url"].endswith("/api/sidebar/links")]
+    assert call["method"] == "POST" and call["headers"]["content-type"] == "application/json"
+    assert call["headers"]["authorization"].startswith("Bearer ")
 
     later = sidebar.open(sidebar_backend, unlinked_ticket.later_ticket_id, requester(unlinked_ticket.requester_id))
     expect(later.locator(".profile__handle")).to_have_text(handle)
@@ -61,8 +62,8 @@ def test_unknown_handle_is_reported_in_the_form(
     expect(page.locator(".profile")).to_have_count(0)
 
 
-def test_empty_handle_is_not_sent(sidebar, sidebar_backend, unlinked_ticket, requester):
+def test_empty_handle_is_not_sent(sidebar, traffic, sidebar_backend, unlinked_ticket, requester):
     page = open_unlinked(sidebar, sidebar_backend, unlinked_ticket, requester)
     page.get_by_role("button", name="Link profile").click()
     expect(page.locator(".form__message")).to_have_text("Enter the handle to look up.")
-    assert not [r for r in page.evaluate("window.__zaf.requests") if r["url"].endswith("/links")]
+    assert not [r for r in traffic.forwarded if r["url"].endswith("/links")]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from tests.browser.harness import ASSETS
+from plugin.app_package import MANIFEST_DIR
 from tests.browser.harness import fetch_document
 from tests.browser.harness import requested_tickets
 
@@ -160,6 +160,6 @@ def test_screenshot(sidebar, showcase, requester, tmp_path):
         const last = window.__zaf.resizes[window.__zaf.resizes.length - 1];
         return last && last.height === Math.ceil(document.getElementById('app').getBoundingClientRect().height) + 'px';
     }""")
-    target = ASSETS / "screenshot-0.png" if os.environ.get("MURMUR_SCREENSHOT") == "1" else tmp_path / "sidebar.png"
+    target = MANIFEST_DIR / "assets" / "screenshot-0.png" if os.environ.get("MURMUR_SCREENSHOT") == "1" else tmp_path / "sidebar.png"
     page.locator("#app").screenshot(path=target, animations="disabled")
     assert target.stat().st_size > 10_000

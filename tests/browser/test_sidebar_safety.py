@@ -39,7 +39,7 @@ def hostile_ticket(sidebar_backend, social_ticket, mastodon):
 
 
 @pytest.mark.parametrize("bypass_csp", [False, True], ids=["with-csp", "without-csp"])
-def test_hostile_text_is_shown_literally_and_runs_nothing(sidebar, frame, hostile_ticket, social_ticket, mastodon,
+def test_hostile_text_is_shown_literally_and_runs_nothing(sidebar, traffic, hostile_ticket, social_ticket, mastodon,
                                                           requester, bypass_csp):
     backend = hostile_ticket
     zendesk = requested_tickets(backend.requester_id, backend.ticket_id)
@@ -55,7 +55,7 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(sidebar, frame, hostil
     page.locator(".profile__name").hover()
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert sidebar.dialogs == []
-    assert "x" not in frame.asset_requests
+    assert not [url for url in traffic.asset_requests if url.endswith("/x")]
     expect(page.locator("#app img, #app b, #app svg:not(.trend)")).to_have_count(0)
     hrefs = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith("https://") for h in hrefs), hrefs

@@ -1,10 +1,16 @@
 """Loading, errors and retry, resizing, and how the sidebar talks to the backend."""
 import jwt
+import requests
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.browser.harness import SDK_URL
-from tests.browser.harness import STUB
+from plugin.db import db
+from plugin.models import Installation
+from tests.browser.harness import INSTALLATION_ID
 from tests.browser.harness import requested_tickets
+from tests.browser.harness import sidebar_url
+from tests.fakes.zaf_signing import OTHER_PRIVATE_KEY
+from tests.fakes.zaf_signing import signed_token
 
 
 def open_ticket(sidebar, backend, requester, **options):
@@ -24,19 +30,19 @@ def test_resize_follows_the_content_height(sidebar, sidebar_backend, requester):
     assert heights[-1] > 400 and heights[0] < heights[-1]
 
 
-def test_skeleton_while_the_backend_answers(sidebar, frame, sidebar_backend, requester):
-    frame.hold()
+def test_skeleton_while_the_backend_answers(sidebar, traffic, sidebar_backend, requester):
+    traffic.hold()
     page = open_ticket(sidebar, sidebar_backend, requester)
     expect(page.locator(".skeleton")).to_be_visible()
     expect(page.locator("#app")).to_have_attribute("aria-busy", "true")
-    frame.release()
+    traffic.release()
     expect(page.locator(".profile__name")).to_be_visible()
     expect(page.locator(".skeleton")).to_have_count(0)
     expect(page.locator("#app")).not_to_have_attribute("aria-busy", "true")
 
 
-def test_server_error_then_retry(sidebar, frame, sidebar_backend, requester):
-    frame.fail_next(500)
+def test_server_error_then_retry(sidebar, traffic, sidebar_backend, requester):
+    traffic.fail_next(500)
     page = open_ticket(sidebar, sidebar_backend, requester)
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Couldn\u2019t load the social profile.")
@@ -44,40 +50,49 @@ def test_server_error_then_retry(sidebar, frame, sidebar_backend, requester):
     page.get_by_role("button", name="Retry").click()
     expect(page.locator(".profile__name")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
-    assert len(frame.forwarded) == 2
+    assert len(traffic.forwarded) == 2
 
 
-def test_wrong_secret_says_so(sidebar, frame, sidebar_backend, requester):
-    page = open_ticket(sidebar, sidebar_backend, requester, secret="not-the-installation-secret-0123456789")
-    alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("shared secret may be wrong")
-    expect(alert.get_by_role("button", name="Retry")).to_be_visible()
-    assert frame.forwarded and page.locator(".profile").count() == 0
-
-
-def test_request_goes_through_the_proxy_with_a_signed_jwt(sidebar, frame, sidebar_backend, requester):
+def test_zendesk_vouches_for_the_page_and_it_uses_its_own_session(sidebar, traffic, sidebar_backend,
+                                                                   requester):
     page = open_ticket(sidebar, sidebar_backend, requester)
     expect(page.locator(".profile__name")).to_be_visible()
+    # The installation registered itself from Zendesk's signed load: no secret was set up.
+    db.session.rollback()
+    [installation] = db.session.scalars(select(Installation)).all()
+    assert installation.secret_sealed is None and installation.app_installation_id == INSTALLATION_ID
+    assert page.url.startswith(f"{sidebar_backend.base_url}/app/sidebar?origin=")
     ticket, requester_id = sidebar_backend.ticket_id, sidebar_backend.requester_id
-    [call] = [r for r in page.evaluate("window.__zaf.requests") if r["url"].startswith(sidebar_backend.base_url)]
-    assert call == {
-        "url": f"{sidebar_backend.base_url}/api/sidebar/tickets/{ticket}?requester_id={requester_id}",
-        "type": "GET", "secure": True, "cors": False, "dataType": "json",
-        "headers": {"Authorization": "Bearer {{jwt.token}}"},
-        "jwt": {"algorithm": "HS256", "secret_key": "{{setting.shared_secret}}", "expiry": 300,
-                "claims": {"iss": sidebar_backend.subdomain, "ticket_id": str(ticket),
-                           "requester_id": str(requester_id)}}}
-    [sent] = frame.forwarded
-    token = sent["headers"]["Authorization"].removeprefix("Bearer ")
-    claims = jwt.decode(token, sidebar_backend.secret, algorithms=["HS256"], issuer=sidebar_backend.subdomain)
-    assert claims["exp"] - claims["iat"] == 300
+    [sent] = traffic.forwarded
+    assert sent["url"] == f"{sidebar_backend.base_url}/api/sidebar/tickets/{ticket}?requester_id={requester_id}"
+    token = sent["headers"]["authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert jwt.get_unverified_header(token)["kid"] == "murmur-session"
+    assert (claims["sub"], claims["inst"]) == ("acme", INSTALLATION_ID)
+    # The backend is asked straight from the page; nothing goes through Zendesk's proxy.
+    assert not [r for r in page.evaluate("window.__zaf.requests") if "/api/sidebar/" in r["url"]]
 
 
-def test_outside_zendesk(sidebar, frame):
-    page = sidebar.browser.new_page()
-    try:
-        page.route(SDK_URL, lambda route: route.fulfill(body=STUB.read_text(), content_type="text/javascript"))
-        page.goto(f"{frame.url}/iframe.html")
-        expect(page.get_by_role("alert")).to_have_text("Open this app from a Zendesk ticket.")
-    finally:
-        page.close()
+def test_a_page_zendesk_did_not_sign_shows_no_data(sidebar, traffic, sidebar_backend, requester):
+    page = open_ticket(sidebar, sidebar_backend, requester, token=signed_token(key=OTHER_PRIVATE_KEY))
+    expect(page.get_by_role("alert")).to_contain_text("Murmur cannot open this panel.")
+    assert page.locator(".profile").count() == 0 and traffic.forwarded == []
+
+
+def test_a_session_ended_by_a_reinstall_says_to_reopen(sidebar, traffic, sidebar_backend, requester):
+    traffic.hold()
+    page = open_ticket(sidebar, sidebar_backend, requester)
+    expect(page.locator(".skeleton")).to_be_visible()
+    reinstalled = requests.post(sidebar_url(sidebar_backend.base_url, "acme"), timeout=15,
+                                data={"token": signed_token(installation_id=INSTALLATION_ID + 1)})
+    assert reinstalled.status_code == 200
+    traffic.release()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("reopen the ticket")
+    assert page.locator(".profile").count() == 0
+
+
+def test_outside_zendesk(sidebar, sidebar_backend, requester):
+    # Signed, but without the origin and app_guid Zendesk puts in the iframe's URL.
+    page = sidebar.open(sidebar_backend, 1, requester(1), url=f"{sidebar_backend.base_url}/app/sidebar")
+    expect(page.get_by_role("alert")).to_have_text("Open this app from a Zendesk ticket.")

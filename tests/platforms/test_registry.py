@@ -71,7 +71,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _outside_the_seam():
-    for folder, suffix in (("plugin", ".py"), ("manifest/assets", ".js")):
+    for folder, suffix in (("plugin", ".py"), ("plugin", ".js"), ("plugin/templates", ".html")):
         for path in sorted((ROOT / folder).rglob(f"*{suffix}")):
             relative = path.relative_to(ROOT).as_posix()
             if not relative.startswith(("plugin/platforms/", "plugin/migrations/")):

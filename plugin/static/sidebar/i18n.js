@@ -1,17 +1,19 @@
 /*
  * The sidebar's words: a plain JSON catalogue per language in i18n/ (English complete), chosen
  * from the agent's Zendesk locale ("de-CH" -> de), falling back to English string by string.
- * Loaded with fetch from the app's own origin: no inline script, nothing the CSP must allow.
+ * Loaded with fetch from beside this script: no inline script, nothing the CSP must allow.
  */
 (function () {
   'use strict';
+
+  const here = document.currentScript.src;
 
   let strings = {};
   let language = 'en';
   let formatLocale;
 
   async function catalogue(name) {
-    const answer = await fetch(`i18n/${name}.json`, { credentials: 'omit' });
+    const answer = await fetch(new URL(`i18n/${name}.json`, here), { credentials: 'omit' });
     if (!answer.ok) {
       throw new Error(`no catalogue for ${name}`);
     }

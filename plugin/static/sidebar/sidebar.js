@@ -1,7 +1,7 @@
 /*
- * Murmur ticket sidebar: reads the ticket through the ZAF client, asks the Murmur backend for
- * the requester's social profile through Zendesk's proxy (a JWT signed with the secure
- * shared_secret setting, which never reaches this page) and renders the panel.
+ * Murmur ticket sidebar: reads the ticket through the ZAF client, asks the Murmur backend that
+ * served this page for the requester's social profile (with the session token the page was
+ * given when Zendesk vouched for it) and renders the panel.
  */
 (function () {
   'use strict';
@@ -11,6 +11,9 @@
   const render = window.Murmur.render;
   const root = document.getElementById('app');
   const client = window.ZAFClient ? window.ZAFClient.init() : false;
+  const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || '';
+  const session = meta('murmur-session');
+  const api = meta('murmur-api').replace(/tickets\/$/, '');
 
   let generation = 0;
   let lastHeight = 0;
@@ -29,8 +32,8 @@
     resize();
   }
 
-  if (!client) {
-    // Opened outside Zendesk (no origin/app_guid in the URL): nothing to talk to.
+  if (!client || !session) {
+    // Opened outside Zendesk (no origin/app_guid in the URL, no signed load): nothing to talk to.
     window.Murmur.i18n.load(navigator.language).then(() => show(render.errorView(t('outside_zendesk'), null, null)));
     return;
   }
@@ -41,32 +44,43 @@
     (answer) => answer['currentUser.locale'] || navigator.language, () => navigator.language)
     .then((locale) => window.Murmur.i18n.load(locale));
 
-  /** Ticket, requester, subdomain and the backend URL: everything a request needs. */
+  /** Ticket, requester and subdomain: everything a request needs. */
   async function readTicket() {
-    const [data, context, metadata] = await Promise.all([
-      client.get(['ticket.id', 'ticket.requester']), client.context(), client.metadata()]);
-    const backend = String((metadata.settings || {}).backend_url || '').replace(/\/+$/, '');
-    return { ticketId: data['ticket.id'], requester: data['ticket.requester'] || null, backend,
+    const [data, context] = await Promise.all([client.get(['ticket.id', 'ticket.requester']), client.context()]);
+    return { ticketId: data['ticket.id'], requester: data['ticket.requester'] || null,
       subdomain: (context.account || {}).subdomain };
   }
 
-  /** A request to the Murmur backend through Zendesk's proxy, authorised by a proxy-signed JWT. */
-  function backendRequest(ticket, path, options) {
-    return client.request(Object.assign({
-      url: ticket.backend + path, type: 'GET', secure: true, cors: false, dataType: 'json',
-      headers: { Authorization: 'Bearer {{jwt.token}}' },
-      jwt: { algorithm: 'HS256', secret_key: '{{setting.shared_secret}}', expiry: 300,
-        claims: { iss: ticket.subdomain, ticket_id: String(ticket.ticketId),
-          requester_id: String(ticket.requester.id) } },
-    }, options));
+  /**
+   * A request to the Murmur backend (this page's own origin) with the page's session token.
+   * Resolves to the JSON answer; rejects with {status, responseJSON} as ZAF's requests do.
+   */
+  async function backendRequest(path, options) {
+    const { body, method } = options || {};
+    const headers = { Authorization: `Bearer ${session}`, Accept: 'application/json' };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+    }
+    let answer;
+    try {
+      answer = await fetch(api + path, { method: method || 'GET', headers, credentials: 'omit',
+        body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (_) {
+      throw { status: 0 };
+    }
+    const json = await answer.json().catch(() => undefined);
+    if (!answer.ok) {
+      throw { status: answer.status, responseJSON: json };
+    }
+    return json;
   }
 
-  /** {title, message} for a rejected client.request (ZAF rejects with an XHR-like object). */
+  /** {title, message} for a rejected backend request. */
   function describe(error) {
     const status = error && error.status;
     const body = (error && error.responseJSON) || {};
     if (status === 401 || status === 403) {
-      return { title: t('refused_title'), message: t('secret_hint') };
+      return { title: t('refused_title'), message: t(body.error === 'session_expired' ? 'session_expired' : 'refused_hint') };
     }
     if (status >= 400 && status < 500 && body.message) {
       return { title: t('load_failed'), message: body.message };
@@ -110,14 +124,13 @@
   async function link(ticket, choice) {
     let doc;
     try {
-      doc = await backendRequest(ticket, '/api/sidebar/links', {
-        type: 'POST', contentType: 'application/json',
-        data: JSON.stringify({ ticket_id: ticket.ticketId, requester_id: ticket.requester.id,
-          platform: choice.platform, handle: choice.handle }) });
+      doc = await backendRequest('links', { method: 'POST',
+        body: { ticket_id: ticket.ticketId, requester_id: ticket.requester.id,
+          platform: choice.platform, handle: choice.handle } });
     } catch (error) {
       const code = ((error && error.responseJSON) || {}).error;
       if (error && (error.status === 401 || error.status === 403)) {
-        throw t('secret_hint');
+        throw describe(error).message;
       }
       if (code === 'platform_not_connected') {
         throw t('link_not_connected');
@@ -134,15 +147,12 @@
     show(render.skeleton());
     try {
       const [ticket] = await Promise.all([readTicket(), language]);
-      if (!ticket.backend) {
-        throw { status: 0, setup: t('no_backend_url') };
-      }
       if (!ticket.requester || !ticket.requester.id) {
         throw { status: 0, setup: t('no_requester') };
       }
       ticket.earlier = earlierTickets(ticket);
       ticket.earlier.catch(() => {}); // shown in its own section; never an unhandled rejection
-      const doc = await backendRequest(ticket, `/api/sidebar/tickets/${encodeURIComponent(ticket.ticketId)}`
+      const doc = await backendRequest(`tickets/${encodeURIComponent(ticket.ticketId)}`
         + `?requester_id=${encodeURIComponent(ticket.requester.id)}`);
       if (mine === generation) {
         showDocument(ticket, doc, ticket.earlier);
