@@ -21,7 +21,9 @@ def sidebar():
         raise Unauthorized("Zendesk loads this page with a signed token; open it from a ticket.",
                            code="missing_token")
     installation = signed.register(signed.verify_zendesk_token(token))
-    return render_template("sidebar/page.html", session=signed.issue_session(installation))
+    page = render_template("sidebar/page.html", session=signed.issue_session(installation))
+    # The page carries a session: no cache may keep it.
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.errorhandler(AppError)

@@ -46,6 +46,7 @@ def test_signed_load_registers_the_installation_and_hands_out_a_session(client):
     page = load_page(client, signed_token())
     assert page.status_code == 200
     assert page.content_type.startswith("text/html")
+    assert page.headers["Cache-Control"] == "no-store"
     [installation] = installations()
     assert (installation.subdomain, installation.app_installation_id) == ("acme", 7001)
     assert installation.secret_sealed is None and installation.vouched_at is not None
