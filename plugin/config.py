@@ -4,7 +4,7 @@ import secrets
 from pathlib import Path
 
 ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT",
-             "ZENDESK_PUSH_CLIENT_ID")
+             "ZENDESK_PUSH_CLIENT_ID", "ZENDESK_BASE_URL")
 
 
 def load(app, test_config=None):
@@ -32,6 +32,10 @@ def load(app, test_config=None):
         SENTIMENT_FIELD="murmur_sentiment",
         SIDEBAR_HISTORY_TTL_SECONDS=600,
         ZENDESK_PUSH_CLIENT_ID=None,
+        # Where a Zendesk account's API is; tests point it at a fake.
+        ZENDESK_BASE_URL="https://{subdomain}.zendesk.com",
+        # Local development only: False lets the admin UI open without Zendesk's push token.
+        ADMIN_REQUIRE_ZENDESK_TOKEN=True,
         OPERATOR_TOKEN=None,
         PROXY_COUNT=0,
     )
