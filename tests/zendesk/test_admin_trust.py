@@ -57,6 +57,11 @@ def test_a_page_zendesk_does_not_vouch_for_is_refused(app, zendesk, case):
     _nothing_stored(zendesk)
 
 
+def test_the_refusal_speaks_the_admins_language(app, zendesk):
+    _page(zendesk.open_admin(locale="de-DE", **NO_TOKEN), 403,
+          "Zendesk hat diese Anfrage nicht bestätigt")
+
+
 def test_a_strangers_edit_learns_nothing_of_the_account(app, mastodon, zendesk, connect):
     _, metadata = connect()
     _page(zendesk.open_admin(metadata=metadata, **NO_TOKEN), 403, NOT_VOUCHED)
