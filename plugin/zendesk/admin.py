@@ -148,6 +148,7 @@ def _claim(nonce):
 
 
 def _release(nonce):
+    """Let a form that saved nothing be submitted again, corrected."""
     db.session.rollback()
     db.session.execute(delete(UsedFormToken).where(UsedFormToken.nonce == nonce))
     db.session.commit()

@@ -72,8 +72,9 @@ class FormState:
 class FormExpired(BadRequest):
     """The form's token is too old, forged or damaged.
 
-    `restart` holds what Zendesk first sent (return_url, subdomain, locale) when the token is
-    ours but too old, so the admin can start again; None when it cannot be trusted.
+    `restart` holds the fields of a "Start again" form (the old token, which Zendesk must vouch
+    for anew, and the locale) when the token is ours, for a new account and under a day old;
+    None when it cannot be trusted or is for an edit.
     """
 
     code = "form_expired"

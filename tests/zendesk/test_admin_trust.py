@@ -1,6 +1,7 @@
 """Who may use the admin UI: only a page Zendesk vouches for, handing back only to that Zendesk,
 saving each form once, and never sending stored credentials to a new host."""
 import socket
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -8,6 +9,8 @@ from sqlalchemy import select
 
 from plugin.db import db
 from plugin.models import Account
+from plugin.models import UsedFormToken
+from plugin.models import utcnow
 from plugin.secrets_box import box
 from plugin.zendesk import gateway
 from tests.fakes.mastodon import FakeMastodon
@@ -155,6 +158,15 @@ def test_an_edit_form_replayed_saves_nothing(app, mastodon, zendesk):
           "This form was already used")
     db.session.rollback()
     assert db.session.scalar(select(Account)).settings["hashtags"] == "first"
+
+
+def test_used_forms_are_forgotten_once_expired(app, mastodon, zendesk):
+    db.session.add(UsedFormToken(nonce="long-ago", expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    zendesk.submit_admin_form(zendesk.open_admin(), _values(mastodon))
+    db.session.rollback()
+    [used] = db.session.scalars(select(UsedFormToken)).all()
+    assert used.nonce != "long-ago" and used.expires_at > utcnow()
 
 
 @pytest.fixture
