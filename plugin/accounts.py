@@ -64,8 +64,8 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
     that is already connected edits that account (its cursor, stored mentions and sequence
     stay, so nothing is taken in twice) and reactivates it. Blank secret fields on an edit keep
     the stored secret, as long as the API stays on the same server; a new account takes `uid`
-    if given. Returns `(account, metadata)`; the
-    metadata carries a fresh secret, so the newest connection is the one Zendesk pulls with.
+    if given. Returns `(account, metadata)`; the metadata carries a fresh secret, so the
+    newest connection is the one Zendesk pulls with.
 
     :raise NotConfigured: a setting is missing or malformed, or an edit moves the API to
         another server without new credentials.
