@@ -6,6 +6,7 @@ import re
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,6 +21,8 @@ from plugin.models import Account
 from plugin.models import utcnow
 from plugin.pauses import AccountGuard
 from plugin.platforms import adapter_class
+from plugin.platforms.catalogue import N_
+from plugin.platforms.errors import NotConfigured
 from plugin.secrets_box import box
 
 SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -60,21 +63,29 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
     One account per Zendesk subdomain, platform and brand account: connecting a brand account
     that is already connected edits that account (its cursor, stored mentions and sequence
     stay, so nothing is taken in twice) and reactivates it. Blank secret fields on an edit keep
-    the stored secret; a new account takes `uid` if given. Returns `(account, metadata)`; the
-    metadata carries a fresh secret, so the newest connection is the one Zendesk pulls with.
+    the stored secret, as long as the API stays on the same server; a new account takes `uid`
+    if given. Returns `(account, metadata)`; the metadata carries a fresh secret, so the
+    newest connection is the one Zendesk pulls with.
 
-    :raise NotConfigured: a setting is missing or malformed.
+    :raise NotConfigured: a setting is missing or malformed, or an edit moves the API to
+        another server without new credentials.
     :raise AuthFailed: the platform refused the credentials.
     :raise Conflict: editing one account with another already-connected brand account.
     """
     subdomain = check_subdomain(subdomain)
     cls = adapter_class(platform)
     cfg = current_app.config
+    kept = []
     if account is not None:
-        kept = box().open(account.credentials_sealed)
-        blanks = {spec.name for spec in cls.fields if spec.secret and not values.get(spec.name)}
-        values = {**values, **{name: kept[name] for name in blanks if name in kept}}
+        stored = box().open(account.credentials_sealed)
+        kept = [spec for spec in cls.fields
+                if spec.secret and not values.get(spec.name) and spec.name in stored]
+        values = {**values, **{spec.name: stored[spec.name] for spec in kept}}
     settings, credentials = cls.clean_settings(values, allow_http=cfg["PLATFORM_ALLOW_HTTP"])
+    if kept and _origin(cls, settings) != _origin(cls, account.settings):
+        raise NotConfigured(N_("Enter the %(label)s for this address: Murmur sends stored "
+                               "credentials only to the server they were saved for."),
+                            field=kept[0].name, params={"label": kept[0].label})
     candidate = account or Account(platform=platform, subdomain=subdomain)
     adapter = adapter_for(candidate, settings, credentials)
     identity = adapter.verify()
@@ -101,6 +112,11 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
                 raise
             continue
         return target, metadata_for(target, secret)
+
+
+def _origin(cls, settings):
+    """Where an adapter with `settings` sends its credentials: scheme and host of its API."""
+    return urlsplit(settings.get("base_url") or cls.default_base_url or "")[:2]
 
 
 def brand_key(base_url: str, brand_user_id: str) -> str:

@@ -39,6 +39,8 @@ def load(app, test_config=None):
         ZENDESK_APP_PUBLIC_KEY=None,
         ZENDESK_APP_ID=None,
         SIDEBAR_SESSION_SECONDS=3600,
+        # Local development only: False lets the admin UI open without Zendesk's push token.
+        ADMIN_REQUIRE_ZENDESK_TOKEN=True,
         OPERATOR_TOKEN=None,
         PROXY_COUNT=0,
     )

@@ -1,4 +1,5 @@
-"""Database models: installations, accounts, mentions, the reply ledger, Zendesk events."""
+"""Database models: installations, accounts, mentions, the reply ledger, Zendesk events, used
+admin forms."""
 from datetime import datetime
 from datetime import timezone
 
@@ -230,3 +231,11 @@ class HistoryCache(db.Model):
     refresh_after: Mapped[datetime] = mapped_column(UTCDateTime)
     refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class UsedFormToken(db.Model):
+    """An admin-UI form that was submitted, so it saves once; kept until the form expires."""
+
+    __tablename__ = "used_form_tokens"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

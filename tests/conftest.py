@@ -110,8 +110,9 @@ def service(app):
 
 @pytest.fixture
 def zendesk(service):
-    """A fake Zendesk account `acme` using the served integration."""
+    """A fake Zendesk account `acme` using the served integration (and called by it)."""
     with FakeZendesk(service.url, subdomain="acme") as fake:
+        service.app.config["ZENDESK_BASE_URL"] = fake.api_url
         yield fake
 
 

@@ -12,8 +12,10 @@ from huey import RedisHuey
 from plugin import config
 from plugin import create_app
 from plugin.secrets_box import SecretsBox
+from plugin.zendesk import gateway
 
-ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT", "PLATFORM_ALLOW_HTTP")
+ENV = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT", "PLATFORM_ALLOW_HTTP",
+       "ZENDESK_BASE_URL")
 
 
 @pytest.fixture
@@ -132,3 +134,22 @@ def test_instance_folder_can_be_moved_by_the_environment(monkeypatch, tmp_path):
     app = create_app({"TESTING": True})
     assert app.instance_path == str(tmp_path / "elsewhere")
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'elsewhere' / 'murmur.db'}"
+
+
+def test_admin_ui_needs_zendesks_token_unless_development_says_otherwise(instance, monkeypatch):
+    assert make().config["ADMIN_REQUIRE_ZENDESK_TOKEN"] is True
+    monkeypatch.setenv("MURMUR_ADMIN_REQUIRE_ZENDESK_TOKEN", "false")
+    assert make().config["ADMIN_REQUIRE_ZENDESK_TOKEN"] is False
+
+
+@pytest.mark.parametrize("base, expected", [
+    (None, "https://acme.zendesk.com/api/v2/any_channel/validate_token"),
+    ("http://127.0.0.1:8025/", "http://127.0.0.1:8025/api/v2/any_channel/validate_token"),
+    ("http://127.0.0.1:8025/{subdomain}",
+     "http://127.0.0.1:8025/acme/api/v2/any_channel/validate_token"),
+])
+def test_zendesk_base_url_is_a_template_for_the_subdomain(instance, monkeypatch, base, expected):
+    if base:
+        monkeypatch.setenv("ZENDESK_BASE_URL", base)
+    with make().app_context():
+        assert gateway.api_url("acme", "/api/v2/any_channel/validate_token") == expected

@@ -165,9 +165,9 @@ def _public_key(subdomain: str) -> RSAPublicKey:
                 cache["key"] = _rsa_key(gateway.app_public_key(subdomain,
                                                                config["ZENDESK_APP_ID"]))
             except (gateway.ZendeskUnavailable, NotConfigured) as exc:
-                raise AppError(f"Zendesk's key for this app could not be fetched ({exc}); "
-                               "reload the ticket in a moment.", code="zendesk_unavailable",
-                               status=503) from None
+                raise gateway.ZendeskUnavailable(
+                    f"Zendesk's key for this app could not be fetched ({exc.message}); reload "
+                    "the ticket in a moment.") from None
         return cache["key"]
 
 

@@ -1,9 +1,13 @@
 """The admin UI Zendesk opens in an iframe to connect or edit an account.
 
-Every answer is an HTML page in the admin's language (Zendesk's `locale`, carried through the
-form as a plain field); failures become pages in `admin_pages`.
+Zendesk's POST must carry the push token Zendesk vouches for; what it vouched for (subdomain,
+return_url, the account) is then sealed into a single-use form token, and the save relies on
+that alone. Every answer is an HTML page in the admin's language (Zendesk's `locale`, carried
+through the form as a plain field); failures become pages in `admin_pages`.
 """
+import secrets
 import uuid
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -11,6 +15,7 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,20 +28,27 @@ from plugin.errors import BadRequest
 from plugin.errors import NotFound
 from plugin.i18n import use_locale
 from plugin.models import Account
+from plugin.models import UsedFormToken
+from plugin.models import utcnow
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
 from plugin.secrets_box import box
 from plugin.zendesk import admin_pages
+from plugin.zendesk import gateway
 from plugin.zendesk import schemas
 from plugin.zendesk.admin_pages import FormExpired
 from plugin.zendesk.admin_pages import FormState
+from plugin.zendesk.admin_pages import FormUsed
 from plugin.zendesk.admin_pages import form_page
 
 bp = Blueprint("admin", __name__, url_prefix="/channel")
 admin_pages.register(bp)
 
 FORM_TTL = 3600
-RESTART_FIELDS = ("return_url", "subdomain", "locale")
+# An expired form for a new account may start again (checked with Zendesk anew) for a day.
+RESTART_TTL = 24 * 3600
+ZENDESK_FIELDS = ("return_url", "subdomain", "locale", "instance_push_id",
+                  "zendesk_access_token")
 
 
 @bp.before_request
@@ -46,21 +58,28 @@ def _speak_the_admins_language():
 
 @bp.post("/admin")
 def admin_ui():
-    """Show the account form (Zendesk's POST) or save it (our form's POST)."""
+    """Show the account form (Zendesk's POST, or "Start again") or save it (our form's POST).
+
+    :raise BadRequest: the return_url is not on the Zendesk account that opened the page.
+    :raise NotVouched: Zendesk did not vouch for the push token sent (or none was sent).
+    :raise ZendeskUnavailable: Zendesk could not be asked.
+    """
     if "form_token" in request.form:
         return _save()
-    form = load(schemas.admin_form, request.form.to_dict())
-    _check_return_url(form["return_url"])
-    account = accounts.from_metadata(form["metadata"]) if form["metadata"] else None
-    context = {key: form[key] for key in ("return_url", "subdomain", "locale",
-                                          "instance_push_id", "zendesk_access_token")}
+    restart = request.form.get("restart")
+    sent = _restarted(restart) if restart is not None else request.form.to_dict()
+    form = load(schemas.admin_form, sent)
+    context = {key: form[key] for key in ZENDESK_FIELDS}
     context["subdomain"] = accounts.check_subdomain(context["subdomain"])
+    _check_return_url(context["return_url"], context["subdomain"])
+    _vouch(context)
+    account = accounts.from_metadata(form["metadata"]) if form["metadata"] else None
     if account is not None and account.subdomain != context["subdomain"]:
         raise NotFound("No connected account of this Zendesk matches this metadata.",
                        code="unknown_account")
-    # A new account's id is chosen now, so submitting the form twice saves one account.
     context["account"] = account.uid if account else str(uuid.uuid4())
     context["editing"] = account is not None
+    context["nonce"] = secrets.token_urlsafe(24)
     default = next(iter(REGISTRY))
     platform = account.platform if account else request.form.get("platform", default)
     adapter_class(platform)
@@ -72,8 +91,9 @@ def admin_ui():
 def _save():
     context = _form_context(request.form["form_token"])
     check_values(request.form.to_dict())
+    _check_return_url(context["return_url"], context["subdomain"])
     account = _account(context["account"])
-    if context["editing"] and account is None:
+    if context["editing"] and (account is None or account.subdomain != context["subdomain"]):
         raise NotFound("This account is no longer connected.", code="unknown_account")
     platform = account.platform if account else request.form.get("platform", "")
     cls = adapter_class(platform)
@@ -83,42 +103,107 @@ def _save():
     g.admin_form = FormState(request.form["form_token"], platform,
                              {spec.name: values[spec.name] for spec in cls.fields
                               if not spec.secret}, name, context["editing"])
+    _claim(context["nonce"])
     try:
         saved, metadata = accounts.connect(platform, context["subdomain"], values, name=name,
                                            account=account, push=context,
                                            uid=context["account"])
-    except IntegrityError:  # the same form, submitted twice at once: save it once
-        db.session.rollback()
-        saved, metadata = accounts.connect(platform, context["subdomain"], values, name=name,
-                                           account=_account(context["account"]), push=context)
+    except Exception:
+        _release(context["nonce"])  # nothing was saved: the admin may correct the form
+        raise
     intake.queue_poll(saved.id)
     return render_template("admin/done.html", return_url=context["return_url"],
                            name=saved.name, metadata=metadata, language=g.language)
 
 
+def _vouch(context):
+    """Have Zendesk vouch for the push token the page was opened with.
+
+    Skipped only when ADMIN_REQUIRE_ZENDESK_TOKEN is off (local development).
+
+    :raise NotVouched: no token was sent, or Zendesk does not confirm it.
+    :raise ZendeskUnavailable: Zendesk could not be asked.
+    """
+    if not current_app.config["ADMIN_REQUIRE_ZENDESK_TOKEN"]:
+        return
+    if not (context["instance_push_id"] and context["zendesk_access_token"]):
+        raise gateway.NotVouched()
+    gateway.validate_token(context["subdomain"], context["instance_push_id"],
+                           context["zendesk_access_token"])
+
+
+def _claim(nonce):
+    """Record that the form with `nonce` is being saved, once; forget forms long expired.
+
+    :raise FormUsed: the form was submitted before.
+    """
+    now = utcnow()
+    db.session.execute(delete(UsedFormToken).where(UsedFormToken.expires_at < now))
+    db.session.add(UsedFormToken(nonce=nonce, expires_at=now + timedelta(seconds=FORM_TTL)))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same form, submitted again (or twice at once)
+        db.session.rollback()
+        raise FormUsed() from None
+
+
+def _release(nonce):
+    """Let a form that saved nothing be submitted again, corrected."""
+    db.session.rollback()
+    db.session.execute(delete(UsedFormToken).where(UsedFormToken.nonce == nonce))
+    db.session.commit()
+
+
+def _opened(token, ttl):
+    try:
+        return box().open(token, ttl=ttl)
+    except ValueError:
+        return None
+
+
 def _form_context(token):
     """The sealed context of a submitted form.
 
-    :raise FormExpired: the token is older than FORM_TTL, forged or damaged.
+    :raise FormExpired: the token is older than FORM_TTL (or from before forms were
+        single-use), forged or damaged; one for a new account offers to start again.
     """
-    try:
-        return box().open(token, ttl=FORM_TTL)
-    except ValueError:
-        pass
-    try:
-        context = box().open(token)  # ours, only too old: the admin may start again
-    except ValueError:
-        raise FormExpired(None) from None
-    restart = None if context.get("editing") else {key: context[key] for key in RESTART_FIELDS}
+    context = _opened(token, FORM_TTL)
+    if context is not None and "nonce" in context:
+        return context
+    context = _opened(token, RESTART_TTL)
+    restart = None
+    if context is not None and not context.get("editing"):
+        restart = {"restart": token, "locale": context.get("locale", "")}
     raise FormExpired(restart)
+
+
+def _restarted(token):
+    """What Zendesk first sent, from an expired new-account form's token ("Start again").
+
+    :raise FormExpired: the token is not ours, older than RESTART_TTL, or for an edit.
+    """
+    context = _opened(token, RESTART_TTL)
+    if context is None or context.get("editing"):
+        raise FormExpired(None)
+    return {key: context[key] for key in ZENDESK_FIELDS if context.get(key) is not None}
 
 
 def _account(uid):
     return db.session.scalar(select(Account).where(Account.uid == uid))
 
 
-def _check_return_url(url):
-    parts = urlsplit(url)
-    allowed = ("https", "http") if current_app.config["PLATFORM_ALLOW_HTTP"] else ("https",)
-    if parts.scheme not in allowed or not parts.hostname:
-        raise BadRequest("return_url must be an https URL on Zendesk.", code="invalid_return_url")
+def _check_return_url(url, subdomain):
+    """Zendesk's return_url must be https on that subdomain's own host (where the done page
+    posts the account's metadata).
+
+    :raise BadRequest: another scheme, host, port, user info, or not a URL at all.
+    """
+    try:
+        parts = urlsplit(url)
+        ours = (parts.scheme == "https" and parts.port in (None, 443) and "@" not in parts.netloc
+                and parts.hostname == f"{subdomain}.zendesk.com")
+    except ValueError:
+        ours = False
+    if not ours:
+        raise BadRequest(f"return_url must be an https URL on {subdomain}.zendesk.com.",
+                         code="invalid_return_url")

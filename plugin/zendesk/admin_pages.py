@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from plugin.errors import AppError
 from plugin.errors import BadRequest
+from plugin.errors import Conflict
 from plugin.errors import record_fault
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
@@ -36,6 +37,17 @@ PROBLEMS = {
     "invalid_metadata": (N_("Murmur does not recognise this account"), N_(
         "Zendesk sent account details that Murmur did not issue. Remove the account in Zendesk "
         "and add it again under Admin Center → Channels → Channel integrations.")),
+    "form_used": (N_("This form was already used"), N_(
+        "Murmur saves each account form once, and this one was sent before, so nothing more "
+        "was saved. If Zendesk does not list the account, close this window and add it again "
+        "under Admin Center → Channels → Channel integrations.")),
+    "zendesk_not_vouched": (N_("Zendesk did not vouch for this request"), N_(
+        "Murmur only shows or saves accounts when Zendesk confirms who opened the page, and "
+        "it did not. Close this window and open this page from Admin Center → Channels → "
+        "Channel integrations.")),
+    "zendesk_unavailable": (N_("Zendesk could not be reached"), N_(
+        "Murmur checks with Zendesk who opened this page, and Zendesk did not answer. Nothing "
+        "was shown or saved. Close this window and try again in a few minutes.")),
     "invalid_return_url": (N_("Open this page from Zendesk"), N_(
         "This page only works when Zendesk opens it. Go to Admin Center → Channels → Channel "
         "integrations and add or edit the account there.")),
@@ -60,8 +72,9 @@ class FormState:
 class FormExpired(BadRequest):
     """The form's token is too old, forged or damaged.
 
-    `restart` holds what Zendesk first sent (return_url, subdomain, locale) when the token is
-    ours but too old, so the admin can start again; None when it cannot be trusted.
+    `restart` holds the fields of a "Start again" form (the old token, which Zendesk must vouch
+    for anew, and the locale) when the token is ours, for a new account and under a day old;
+    None when it cannot be trusted or is for an edit.
     """
 
     code = "form_expired"
@@ -70,6 +83,15 @@ class FormExpired(BadRequest):
         super().__init__("This form has expired. Close it and open the account again from "
                          "Zendesk.")
         self.restart = restart
+
+
+class FormUsed(Conflict):
+    """The form's token was submitted before: each form saves once."""
+
+    code = "form_used"
+
+    def __init__(self):
+        super().__init__("This form was already used; nothing more was saved.")
 
 
 def translated(template: str, params: dict | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The one place Murmur calls the Zendesk REST API, through zenpy.
+"""The one place Murmur calls the Zendesk REST API: through zenpy, and plain `requests` for the
+any_channel endpoints zenpy lacks.
 
 zenpy sleeps through 429s in the calling thread, so calls here carry a small rate-limit
 budget and a timeout: a sidebar request never hangs on Zendesk.
@@ -12,6 +13,8 @@ from zenpy import Zenpy
 from zenpy.lib.exception import APIException
 from zenpy.lib.exception import ZenpyException
 
+from plugin.errors import AppError
+from plugin.errors import Forbidden
 from plugin.models import Installation
 from plugin.secrets_box import box
 
@@ -21,6 +24,57 @@ TIMEOUT_SECONDS = 5
 RATELIMIT_BUDGET_SECONDS = 3
 # Not found, refused, rate-limit budget spent, unreachable: the sidebar shows what it has.
 FAILURES = (APIException, ZenpyException, RequestException)
+
+
+class NotVouched(Forbidden):
+    """Zendesk did not confirm the push token a request came with (or there was none)."""
+
+    code = "zendesk_not_vouched"
+
+    def __init__(self):
+        super().__init__("Zendesk did not vouch for this request; open this page from Admin "
+                         "Center > Channel integrations.")
+
+
+class ZendeskUnavailable(AppError):
+    """Zendesk could not be asked (unreachable, too slow, or a server error): try again later."""
+
+    status = 503
+    code = "zendesk_unavailable"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or "Zendesk could not be reached to check this request; try "
+                         "again in a few minutes.")
+
+
+def api_url(subdomain: str, path: str) -> str:
+    """The URL of `path` on a Zendesk account's API (ZENDESK_BASE_URL, `{subdomain}` filled in)."""
+    base = current_app.config["ZENDESK_BASE_URL"].replace("{subdomain}", subdomain)
+    return base.rstrip("/") + path
+
+
+def validate_token(subdomain: str, instance_push_id: str, access_token: str) -> None:
+    """Have Zendesk confirm that `access_token` is its push token for `instance_push_id`.
+
+    Zendesk answers 200 with an empty body for a valid token.
+
+    :raise NotVouched: Zendesk answered anything else below 500 (401, 403, 404, a redirect).
+    :raise ZendeskUnavailable: no answer in time, or a server error or rate limit.
+    """
+    try:
+        response = requests.post(api_url(subdomain, "/api/v2/any_channel/validate_token"),
+                                 json={"instance_push_id": instance_push_id},
+                                 headers={"Authorization": f"Bearer {access_token}"},
+                                 timeout=TIMEOUT_SECONDS, allow_redirects=False)
+    except RequestException as exc:
+        log.warning("zendesk: validate_token for %s failed: %s", subdomain, type(exc).__name__)
+        raise ZendeskUnavailable() from None
+    if response.status_code >= 500 or response.status_code == 429:
+        log.warning("zendesk: validate_token for %s answered %s", subdomain, response.status_code)
+        raise ZendeskUnavailable()
+    if response.status_code != 200 or response.content.strip():
+        log.info("zendesk: validate_token for %s refused (%s)", subdomain, response.status_code)
+        raise NotVouched()
 
 
 class ZendeskGateway:
@@ -55,12 +109,6 @@ class ZendeskGateway:
             return []
 
 
-def api_url(subdomain: str, path: str) -> str:
-    """`path` on the Zendesk API of `subdomain` (ZENDESK_BASE_URL, `{subdomain}` filled in)."""
-    base = current_app.config["ZENDESK_BASE_URL"].format(subdomain=subdomain).rstrip("/")
-    return base + path
-
-
 def app_public_key(subdomain: str, app_id: str) -> str:
     """The PEM public key Zendesk signs an app's requests with (anonymous access).
 
@@ -74,7 +122,3 @@ def app_public_key(subdomain: str, app_id: str) -> str:
     if answer.status_code != 200 or "BEGIN PUBLIC KEY" not in answer.text:
         raise ZendeskUnavailable(f"Zendesk answered {answer.status_code} for the app's key")
     return answer.text
-
-
-class ZendeskUnavailable(Exception):
-    """Zendesk did not give what was asked (unreachable, an error, an unexpected body)."""

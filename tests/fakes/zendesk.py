@@ -1,15 +1,18 @@
 """A fake Zendesk that drives a Channel Framework integration over loopback HTTP.
 
-It does what Zendesk does with an integration: reads the manifest, opens the admin UI and
-takes the name and metadata the page posts back to `return_url`, pulls with `state`, turns
+It does what Zendesk does with an integration: reads the manifest, opens the admin UI with a
+push token it issued (and answers `validate_token` for it), takes the name and metadata the
+page posts back to `return_url` on the account's own host, pulls with `state`, turns
 external resources into tickets (threading by `thread_id`/`parent_id`, `already_imported`
 on a repeated `external_id`), calls channelback when an agent replies, and sends event
 callbacks. Everything it receives from the integration is checked against Zendesk's schemas.
 """
 import itertools
+import time
 import uuid
 from dataclasses import dataclass
 from dataclasses import field
+from urllib.parse import urlsplit
 
 import requests
 from bs4 import BeautifulSoup
@@ -56,6 +59,9 @@ class FakeZendesk:
         self._ids = itertools.count(1001)
         self.users: dict[int, dict] = {}
         self.api_requests: list[dict] = []
+        self.push_tokens: dict[str, str] = {}  # instance_push_id -> zendesk_access_token
+        self.validate_status = None  # answer validate_token with this status instead
+        self.validate_delay = 0.0  # seconds validate_token takes to answer
         self._server = LiveServer(self._return_app())
         self.manifest = None
 
@@ -75,6 +81,19 @@ class FakeZendesk:
         def finalizer():
             self.returned.append(request.form.to_dict())
             return "<p>Account saved</p>"
+
+        @app.post("/api/v2/any_channel/validate_token")
+        def validate_token():
+            body = request.get_json(silent=True) or {}
+            self.api_requests.append({"path": request.path, "auth": request.authorization,
+                                      "json": body})
+            time.sleep(self.validate_delay)
+            if self.validate_status:
+                return {"error": "ServerError"}, self.validate_status
+            token = self.push_tokens.get(str(body.get("instance_push_id")))
+            if token and request.headers.get("Authorization") == f"Bearer {token}":
+                return "", 200
+            return {"error": "invalid_token", "description": "Invalid access token"}, 401
 
         @app.get("/api/v2/tickets/<int:ticket_id>.json")
         def show_ticket(ticket_id):
@@ -97,13 +116,26 @@ class FakeZendesk:
         return app
 
     @property
+    def api_url(self):
+        """Where Murmur should send REST calls (ZENDESK_BASE_URL)."""
+        return self._server.url
+
+    @property
     def api_netloc(self):
         """Where zenpy should send REST calls (ZENPY_FORCE_NETLOC)."""
         return self._server.url.split("://", 1)[1]
 
     @property
     def return_url(self):
-        return f"{self._server.url}/zendesk/channels/integration_service_instances/editor_finalizer"
+        return (f"https://{self.subdomain}.zendesk.com/zendesk/channels/"
+                "integration_service_instances/editor_finalizer")
+
+    def issue_push_token(self):
+        """A new instance_push_id and its zendesk_access_token, as the admin UI is given them."""
+        push = {"instance_push_id": str(uuid.uuid4()),
+                "zendesk_access_token": f"zat-{uuid.uuid4().hex}"}
+        self.push_tokens[push["instance_push_id"]] = push["zendesk_access_token"]
+        return push
 
     def _url(self, key):
         # Zendesk calls the manifest's https URLs; over loopback we keep their paths.
@@ -112,11 +144,16 @@ class FakeZendesk:
 
     # -- admin UI -----------------------------------------------------------------------
     def open_admin(self, instance=None, **extra):
-        """POST the admin UI as Zendesk does when an admin adds (or edits) an account."""
+        """POST the admin UI as Zendesk does when an admin adds (or edits) an account.
+
+        A fresh push token goes with it; pass `instance_push_id=None, zendesk_access_token=None`
+        to send none.
+        """
         form = {"return_url": self.return_url, "subdomain": self.subdomain, "locale": "en-US",
                 "name": instance.name if instance else "",
                 "metadata": instance.metadata if instance else "",
-                "state": instance.state if instance else "", **extra}
+                "state": instance.state if instance else "", **self.issue_push_token(),
+                **extra}
         return self.http.post(self._url("admin_ui"), data=form)
 
     def submit_admin_form(self, page, values):
@@ -138,7 +175,10 @@ class FakeZendesk:
         soup = BeautifulSoup(page.text, "html.parser")
         form = soup.find("form", id="finish")
         data = {node["name"]: node["value"] for node in form.find_all("input")}
-        answer = self.http.post(form["action"], data=data)
+        action = urlsplit(form["action"])
+        assert action.scheme == "https" and action.netloc == f"{self.subdomain}.zendesk.com", (
+            f"the page hands the account to {form['action']}, not to this Zendesk")
+        answer = self.http.post(f"{self._server.url}{action.path}", data=data)
         answer.raise_for_status()
         returned = self.returned[-1]
         assert len(returned["metadata"]) <= 5000
