@@ -150,7 +150,15 @@ def verify_session(token: str) -> tuple[str, dict]:
 
 
 def _public_key(subdomain: str) -> RSAPublicKey:
-    """The app's public key: configured, or fetched from Zendesk once per process."""
+    """The app's public key, loaded once per process: configured, or fetched from Zendesk."""
+    cache = current_app.extensions.setdefault("murmur.zendesk_app_key", {})
+    with _key_lock:
+        if "key" not in cache:
+            cache["key"] = _load_public_key(subdomain)
+        return cache["key"]
+
+
+def _load_public_key(subdomain: str) -> RSAPublicKey:
     config = current_app.config
     if config["ZENDESK_APP_PUBLIC_KEY"]:
         # An environment variable often carries a PEM's line breaks as literal "\n".
@@ -158,17 +166,12 @@ def _public_key(subdomain: str) -> RSAPublicKey:
     if not config["ZENDESK_APP_ID"]:
         raise NotConfigured("This Murmur service cannot check Zendesk's signature: set "
                             "ZENDESK_APP_PUBLIC_KEY or ZENDESK_APP_ID.")
-    cache = current_app.extensions.setdefault("murmur.zendesk_app_key", {})
-    with _key_lock:
-        if "key" not in cache:
-            try:
-                cache["key"] = _rsa_key(gateway.app_public_key(subdomain,
-                                                               config["ZENDESK_APP_ID"]))
-            except (gateway.ZendeskUnavailable, NotConfigured) as exc:
-                raise gateway.ZendeskUnavailable(
-                    f"Zendesk's key for this app could not be fetched ({exc.message}); reload "
-                    "the ticket in a moment.") from None
-        return cache["key"]
+    try:
+        return _rsa_key(gateway.app_public_key(subdomain, config["ZENDESK_APP_ID"]))
+    except (gateway.ZendeskUnavailable, NotConfigured) as exc:
+        raise gateway.ZendeskUnavailable(
+            f"Zendesk's key for this app could not be fetched ({exc.message}); reload the "
+            "ticket in a moment.") from None
 
 
 def _rsa_key(pem: str) -> RSAPublicKey:
