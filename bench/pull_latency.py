@@ -58,7 +58,7 @@ def seed(count):
 
     from plugin import accounts
     from plugin import create_app
-    from plugin import intake
+    from plugin.intake import polling as intake
     from plugin.db import db
     from plugin.models import Account
     from plugin.models import StoredMention

@@ -40,7 +40,7 @@ def seed(env, fake, customers):
     os.environ.update(env)
     from plugin import create_app
     from plugin import accounts
-    from plugin import intake
+    from plugin.intake import polling as intake
     from plugin.db import db
     from plugin.models import Installation
     from plugin.models import StoredMention

@@ -41,7 +41,7 @@ def register_blueprints(app):
     """One blueprint per HTTP surface."""
     from plugin import health
     from plugin import sidebar
-    from plugin import webhooks
+    from plugin.intake import webhooks
     from plugin.sidebar import page as sidebar_page
     from plugin.zendesk import admin
     from plugin.zendesk import channel

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from plugin import accounts
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin import schema
 from plugin import secrets_box
 from plugin.db import db

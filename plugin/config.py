@@ -3,6 +3,8 @@ import os
 import secrets
 from pathlib import Path
 
+from plugin.platforms import REGISTRY
+
 ENV_NAMES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL", "PORT",
              "ZENDESK_PUSH_CLIENT_ID", "ZENDESK_BASE_URL", "ZENDESK_APP_PUBLIC_KEY",
              "ZENDESK_APP_ID")
@@ -48,6 +50,7 @@ def load(app, test_config=None):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     app.config["PLATFORM_ALLOW_HTTP"] = os.environ.get("PLATFORM_ALLOW_HTTP") == "1"
+    app.config["PLATFORM_SECRETS"] = platform_secrets(os.environ)
     app.config.from_prefixed_env("MURMUR")
     if test_config:
         app.config.update(test_config)
@@ -55,6 +58,12 @@ def load(app, test_config=None):
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     return app.config
+
+
+def platform_secrets(environ) -> dict:
+    """The app-level settings every registered platform asks for, as the environment has them."""
+    return {name: environ[name] for cls in REGISTRY.values() for name in cls.app_settings
+            if environ.get(name)}
 
 
 def _sqlalchemy_url(url):

@@ -39,7 +39,7 @@ def init_app(app):
     huey = make_huey(app.config)
     in_app = _in_app_context(app)
 
-    from plugin import intake
+    from plugin.intake import polling as intake
     from plugin.sidebar import history
 
     poll = huey.task(name="murmur.poll_account")(in_app(intake.poll_account))

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import Installation

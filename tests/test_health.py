@@ -5,7 +5,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from plugin import health
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from tests.conftest import OPERATOR
 from tests.fakes.mastodon import FakeMastodon

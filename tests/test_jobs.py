@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from plugin import accounts
 from plugin import create_app
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from plugin.jobs import make_huey
 from plugin.models import Account

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from plugin import create_app
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import ReplyLedger

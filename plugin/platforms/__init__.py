@@ -1,6 +1,6 @@
 """The explicit registry of platform adapters."""
 from plugin.platforms.errors import NotConfigured
-from plugin.platforms.mastodon import MastodonAdapter
+from plugin.platforms.mastodon.adapter import MastodonAdapter
 
 REGISTRY = {
     MastodonAdapter.name: MastodonAdapter,

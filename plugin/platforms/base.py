@@ -147,6 +147,10 @@ class Adapter(ABC):
     intake: ClassVar[frozenset] = frozenset({"poll"})
     fields: ClassVar[tuple] = ()
     default_base_url: ClassVar[str | None] = None
+    # Environment names of the app-level settings the platform needs (one developer app per
+    # deployment: webhook secrets, OAuth clients). While one is missing the platform is "not
+    # configured": listed as such, and no account of it can be connected.
+    app_settings: ClassVar[tuple[str, ...]] = ()
     # An example handle, as an agent would type it to look someone up.
     handle_example: ClassVar[str] = "@name"
     # What the connect form says when `verify` fails, by kind of failure: (field, advice).
@@ -206,6 +210,11 @@ class Adapter(ABC):
                 exc.field = "base_url"
                 raise
         return settings, credentials
+
+    @classmethod
+    def missing_app_settings(cls, platform_secrets: dict) -> list[str]:
+        """The names in `app_settings` that `platform_secrets` (from the environment) lacks."""
+        return [name for name in cls.app_settings if not platform_secrets.get(name)]
 
     @classmethod
     def web_hosts(cls, base_url: str | None, author_handle: str) -> set[str]:

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy import update
 
-from plugin import sentiment
+from plugin.intake import sentiment
 from plugin.accounts import adapter_for
 from plugin.boundary import iso_z
 from plugin.db import db

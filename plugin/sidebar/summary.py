@@ -7,7 +7,7 @@ of the posts with the older half.
 """
 from datetime import datetime
 
-from plugin import sentiment
+from plugin.intake import sentiment
 
 HALF_LIFE_DAYS = 3.0
 OWN_WEIGHT = 2.0

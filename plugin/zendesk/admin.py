@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plugin import accounts
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.boundary import check_values
 from plugin.boundary import load
 from plugin.db import db

@@ -12,8 +12,8 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from plugin import intake
-from plugin import replies
+from plugin.intake import polling as intake
+from plugin.replies import posting as replies
 from plugin.accounts import from_metadata
 from plugin.platforms import adapter_class
 from plugin.db import db

@@ -1,7 +1,7 @@
 """Fixtures for the Mastodon adapter's tests: adapters on the fake server, two customers."""
 import pytest
 
-from plugin.platforms.mastodon import MastodonAdapter
+from plugin.platforms.mastodon.adapter import MastodonAdapter
 
 
 def make_adapter(fake, **settings):

@@ -5,7 +5,7 @@ from datetime import timezone
 
 import pytest
 
-from plugin.sentiment import label_for
+from plugin.intake.sentiment import label_for
 from plugin.sidebar.summary import summarise
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import TicketLink

@@ -7,7 +7,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
 
-from plugin import pipeline
+from plugin.intake import pipeline
 from plugin.accounts import adapter_for
 from plugin.db import db
 from plugin.models import Account

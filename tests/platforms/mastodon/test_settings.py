@@ -2,7 +2,7 @@
 import pytest
 
 from plugin.platforms.errors import NotConfigured
-from plugin.platforms.mastodon import MastodonAdapter
+from plugin.platforms.mastodon.adapter import MastodonAdapter
 
 BASE = {"base_url": "https://mastodon.social", "access_token": "tok"}
 DEFAULTS = {"base_url": "https://mastodon.social", "long_replies": "split", "backfill_days": "7"}

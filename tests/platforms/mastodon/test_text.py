@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from plugin.platforms.mastodon_text import count_characters
-from plugin.platforms.mastodon_text import status_text
-from plugin.platforms.mastodon_text import without_address
+from plugin.platforms.mastodon.text import count_characters
+from plugin.platforms.mastodon.text import status_text
+from plugin.platforms.mastodon.text import without_address
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def recorded(name):

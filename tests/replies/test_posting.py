@@ -5,7 +5,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from plugin import replies
+from plugin.replies import posting as replies
 from plugin.accounts import adapter_for
 from plugin.db import db
 from plugin.models import Account

@@ -12,7 +12,7 @@ import requests
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Unavailable
-from plugin.platforms.mastodon import MastodonAdapter
+from plugin.platforms.mastodon.adapter import MastodonAdapter
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_data import BRAND_ID
 from tests.fakes.mastodon_data import recorded

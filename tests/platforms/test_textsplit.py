@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from plugin.platforms.mastodon_text import count_characters
-from plugin.textsplit import TooManyParts
-from plugin.textsplit import split_reply
-from plugin.textsplit import tidy_whitespace
+from plugin.platforms.mastodon.text import count_characters
+from plugin.platforms.textsplit import TooManyParts
+from plugin.platforms.textsplit import split_reply
+from plugin.platforms.textsplit import tidy_whitespace
 
 MARKER = re.compile(r" \((\d+)/(\d+)\)$")
 

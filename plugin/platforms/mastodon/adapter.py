@@ -21,9 +21,9 @@ from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import parsed
-from plugin.platforms.mastodon_text import count_characters
-from plugin.platforms.mastodon_text import status_text
-from plugin.platforms.mastodon_text import without_address
+from plugin.platforms.mastodon.text import count_characters
+from plugin.platforms.mastodon.text import status_text
+from plugin.platforms.mastodon.text import without_address
 
 NOTIFICATIONS_PAGE = 80
 TAG_PAGE = 40

@@ -7,12 +7,12 @@ from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
 
-from plugin import intake
+from plugin.intake import polling as intake
 from plugin.db import db
 from plugin.models import Account
 from plugin.models import StoredMention
 from plugin.models import utcnow
-from tests.test_pipeline import pull_all
+from tests.intake.test_pipeline import pull_all
 
 
 def stored(account_id):

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from plugin import intake
-from plugin import pipeline
-from plugin import sentiment
+from plugin.intake import polling as intake
+from plugin.intake import pipeline
+from plugin.intake import sentiment
 from plugin.accounts import adapter_for
 from plugin.db import db
 from plugin.models import Account

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy import update
 
-from plugin import sentiment
+from plugin.intake import sentiment
 from plugin.db import db
 from plugin.db import insert_ignoring_duplicates
 from plugin.models import Account

@@ -21,9 +21,9 @@ from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import ReplyTooLong
-from plugin.textsplit import TooManyParts
-from plugin.textsplit import split_reply
-from plugin.textsplit import tidy_whitespace
+from plugin.platforms.textsplit import TooManyParts
+from plugin.platforms.textsplit import split_reply
+from plugin.platforms.textsplit import tidy_whitespace
 
 log = logging.getLogger(__name__)
 

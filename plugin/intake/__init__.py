@@ -1,0 +1,1 @@
+"""Intake: polling, webhook deliveries, the shared pipeline and sentiment."""

@@ -1,0 +1,1 @@
+"""Agent replies: planning them within a platform's rules, and posting each once."""
