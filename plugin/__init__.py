@@ -55,15 +55,17 @@ def register_blueprints(app):
 
 
 def register_commands(app):
-    """The operator CLI: `flask --app plugin accounts|installations|schema|keys|app …`."""
+    """The operator CLI: `flask --app plugin accounts|installations|schema|keys|platforms|app …`."""
     from plugin.app_package import app_cli
     from plugin.cli import accounts_cli
     from plugin.cli import installations_cli
     from plugin.cli import keys_cli
+    from plugin.cli import list_platforms
     from plugin.cli import schema_cli
 
     app.cli.add_command(accounts_cli)
     app.cli.add_command(installations_cli)
     app.cli.add_command(schema_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(list_platforms)
     app.cli.add_command(app_cli)

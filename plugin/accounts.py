@@ -57,6 +57,15 @@ def adapter_for(account: Account, settings=None, credentials=None, lease_until=N
                allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"])
 
 
+def check_configured(cls):
+    """:raise NotConfigured: the operator has not set the platform's app-level settings."""
+    missing = cls.missing_app_settings(current_app.config["PLATFORM_SECRETS"])
+    if missing:
+        raise NotConfigured(N_("%(platform)s is not configured on this Murmur service: its "
+                               "operator must set %(names)s."),
+                            params={"platform": cls.label, "names": ", ".join(missing)})
+
+
 def connect(platform, subdomain, values, *, name=None, account=None, push=None, uid=None):
     """Create (or, given `account`, update) an account after checking it with the platform.
 
@@ -67,13 +76,14 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
     if given. Returns `(account, metadata)`; the metadata carries a fresh secret, so the
     newest connection is the one Zendesk pulls with.
 
-    :raise NotConfigured: a setting is missing or malformed, or an edit moves the API to
-        another server without new credentials.
+    :raise NotConfigured: the platform is not configured, a setting is missing or malformed,
+        or an edit moves the API to another server without new credentials.
     :raise AuthFailed: the platform refused the credentials.
     :raise Conflict: editing one account with another already-connected brand account.
     """
     subdomain = check_subdomain(subdomain)
     cls = adapter_class(platform)
+    check_configured(cls)
     cfg = current_app.config
     kept = []
     if account is not None:

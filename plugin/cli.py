@@ -1,8 +1,9 @@
-"""Operator CLI: `flask --app plugin accounts …` and `flask --app plugin installations …`."""
+"""Operator CLI: `flask --app plugin accounts …`, `… installations …` and `… platforms`."""
 import os
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 from sqlalchemy import func
@@ -17,6 +18,7 @@ from plugin.errors import AppError
 from plugin.health import account_health
 from plugin.models import Account
 from plugin.models import Installation
+from plugin.platforms import REGISTRY
 from plugin.platforms.errors import PlatformError
 from plugin.secrets_box import box
 
@@ -120,6 +122,18 @@ def add_account(platform, subdomain, name, values, env_values):
     intake.queue_poll(account.id)
     click.echo(f"Connected {account.name} (account {account.id}) for {account.subdomain}.")
     click.echo(metadata)
+
+
+@click.command("platforms")
+@with_appcontext
+def list_platforms():
+    """Show each platform: how accounts connect, and whether its app settings are set."""
+    secrets = current_app.config["PLATFORM_SECRETS"]
+    for cls in REGISTRY.values():
+        missing = cls.missing_app_settings(secrets)
+        state = f"not configured: set {', '.join(missing)}" if missing else "ready"
+        flows = ", ".join(flow.kind for flow in cls.connect_flows)
+        click.echo(f"{cls.name}\t{cls.label}\tconnect: {flows}\t{state}")
 
 
 @accounts_cli.command("remove")

@@ -1,5 +1,5 @@
 """Database models: installations, accounts, mentions, the reply ledger, Zendesk events, used
-admin forms."""
+admin forms, OAuth clients and sign-ins under way."""
 from datetime import datetime
 from datetime import timezone
 
@@ -238,4 +238,34 @@ class UsedFormToken(db.Model):
 
     __tablename__ = "used_form_tokens"
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OAuthClient(db.Model):
+    """The client Murmur registered at one server of a platform, for one redirect URI."""
+
+    __tablename__ = "oauth_clients"
+    __table_args__ = (UniqueConstraint("platform", "server", "redirect_uri",
+                                       name="uq_oauth_client"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    server: Mapped[str] = mapped_column(String(512))
+    redirect_uri: Mapped[str] = mapped_column(String(512))
+    client_id: Mapped[str] = mapped_column(String(512))
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OAuthSignIn(db.Model):
+    """A sign-in an admin started from one account form: kept server-side, used once."""
+
+    __tablename__ = "oauth_sign_ins"
+    # sha256 of the `state` sent to the platform: the state itself is never stored.
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form_nonce: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id", ondelete="CASCADE"))
+    verifier_sealed: Mapped[str] = mapped_column(Text)
+    form_sealed: Mapped[str] = mapped_column(Text)
+    claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    result_sealed: Mapped[str | None] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -15,6 +15,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from plugin.platforms.catalogue import N_
+from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
@@ -151,6 +152,9 @@ class Adapter(ABC):
     # deployment: webhook secrets, OAuth clients). While one is missing the platform is "not
     # configured": listed as such, and no account of it can be connected.
     app_settings: ClassVar[tuple[str, ...]] = ()
+    # How an admin connects an account (`plugin.platforms.connect`): pasting `fields`, and
+    # optionally signing in with the platform.
+    connect_flows: ClassVar[tuple] = (PASTED,)
     # An example handle, as an agent would type it to look someone up.
     handle_example: ClassVar[str] = "@name"
     # What the connect form says when `verify` fails, by kind of failure: (field, advice).

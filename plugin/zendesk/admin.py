@@ -15,11 +15,13 @@ from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
+from flask_babel import gettext
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plugin import accounts
+from plugin import sign_ins
 from plugin.intake import polling as intake
 from plugin.boundary import check_values
 from plugin.boundary import load
@@ -32,6 +34,7 @@ from plugin.models import UsedFormToken
 from plugin.models import utcnow
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
+from plugin.platforms.errors import Refused
 from plugin.secrets_box import box
 from plugin.zendesk import admin_pages
 from plugin.zendesk import gateway
@@ -39,6 +42,7 @@ from plugin.zendesk import schemas
 from plugin.zendesk.admin_pages import FormExpired
 from plugin.zendesk.admin_pages import FormState
 from plugin.zendesk.admin_pages import FormUsed
+from plugin.zendesk.admin_pages import SignInDenied
 from plugin.zendesk.admin_pages import form_page
 
 bp = Blueprint("admin", __name__, url_prefix="/channel")
@@ -89,7 +93,10 @@ def admin_ui():
 
 
 def _save():
-    context = _form_context(request.form["form_token"])
+    """Handle a submitted account form: show another platform's fields, start a sign-in,
+    collect what a sign-in connected, or save the fields as typed."""
+    token = request.form["form_token"]
+    context = _form_context(token)
     check_values(request.form.to_dict())
     _check_return_url(context["return_url"], context["subdomain"])
     account = _account(context["account"])
@@ -99,10 +106,27 @@ def _save():
     cls = adapter_class(platform)
     values = {spec.name: request.form.get(spec.name, "") for spec in cls.fields}
     name = request.form.get("name", "").strip()
+    if "show_platform" in request.form and not context["editing"]:
+        return form_page(FormState(token, platform, {}, name, False))
+    if "collect" in request.form:
+        return _collect(context, FormState(token, platform, {}, name, context["editing"]))
     # Shown again if the platform says no; secrets are never echoed into the page.
-    g.admin_form = FormState(request.form["form_token"], platform,
+    g.admin_form = FormState(token, platform,
                              {spec.name: values[spec.name] for spec in cls.fields
                               if not spec.secret}, name, context["editing"])
+    if "sign_in" in request.form:
+        return _start_sign_in(context, g.admin_form)
+    return _connect(context, platform, values, name, account)
+
+
+def _connect(context, platform, values, name, account):
+    """Connect the account the form describes, once per form; returns the done page."""
+    saved, metadata = _connected(context, platform, values, name, account)
+    return render_template("admin/done.html", return_url=context["return_url"],
+                           name=saved.name, metadata=metadata, language=g.language)
+
+
+def _connected(context, platform, values, name, account):
     _claim(context["nonce"])
     try:
         saved, metadata = accounts.connect(platform, context["subdomain"], values, name=name,
@@ -112,8 +136,52 @@ def _save():
         _release(context["nonce"])  # nothing was saved: the admin may correct the form
         raise
     intake.queue_poll(saved.id)
+    return saved, metadata
+
+
+def _start_sign_in(context, state):
+    """Register Murmur at the server if needed and show the form waiting for the sign-in."""
+    accounts.check_configured(adapter_class(state.platform))
+    form = {**context, "platform": state.platform, "name": state.name, "values": state.values,
+            "locale": g.language}
+    state.sign_in_url = sign_ins.start(state.platform, state.values, form)
+    return form_page(state)
+
+
+def _collect(context, state):
+    """The done page for what a sign-in from this form connected (the form's last step)."""
+    result = sign_ins.collect(context["nonce"])
+    if result is None:
+        return form_page(state, {None: gettext("The sign-in has not finished yet. Finish it "
+                                               "in the window that opened, then continue.")})
     return render_template("admin/done.html", return_url=context["return_url"],
-                           name=saved.name, metadata=metadata, language=g.language)
+                           language=g.language, **result)
+
+
+@bp.get("/admin/oauth/callback")
+def sign_in_callback():
+    """Where the platform sends the admin's sign-in window back (with a code, or an error).
+
+    :raise SignInExpired: the state is unknown, used or expired.
+    :raise SignInDenied: the admin did not approve Murmur.
+    """
+    sign_in, form = sign_ins.claim(request.args.get("state", ""))
+    use_locale(form.get("locale"))
+    code = request.args.get("code", "")
+    if "error" in request.args or not code:
+        raise SignInDenied()
+    check_values(code)
+    g.signing_in = form["platform"]
+    platform, candidates = sign_ins.exchange(sign_in, code)
+    if len(candidates) != 1:
+        raise Refused(f"The sign-in granted {len(candidates)} accounts; Murmur connects one.")
+    account = _account(form["account"])
+    if form["editing"] and account is None:
+        raise NotFound("This account is no longer connected.", code="unknown_account")
+    values = {**form["values"], **candidates[0].values}
+    saved, metadata = _connected(form, platform, values, form["name"], account)
+    sign_ins.finish(sign_in, {"name": saved.name, "metadata": metadata})
+    return render_template("admin/signed_in.html", name=saved.name, language=g.language)
 
 
 def _vouch(context):

@@ -7,6 +7,7 @@ keep their JSON errors.
 """
 from dataclasses import dataclass
 
+from flask import current_app
 from flask import g
 from flask import render_template
 from flask_babel import gettext
@@ -19,6 +20,7 @@ from plugin.errors import record_fault
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
 from plugin.platforms.catalogue import N_
+from plugin.platforms.connect import sign_in_flow
 from plugin.platforms.errors import PlatformError
 
 # What a failure that is not about one field means to the admin: (title, explanation).
@@ -51,6 +53,17 @@ PROBLEMS = {
     "invalid_return_url": (N_("Open this page from Zendesk"), N_(
         "This page only works when Zendesk opens it. Go to Admin Center → Channels → Channel "
         "integrations and add or edit the account there.")),
+    "sign_in_expired": (N_("This sign-in has expired"), N_(
+        "Murmur accepts each sign-in once, within ten minutes of starting it, and this one is "
+        "older, was used before, or was not started here. Nothing was saved. Close this window "
+        "and sign in again from the account form.")),
+    "sign_in_denied": (N_("Murmur was not allowed in"), N_(
+        "The sign-in was cancelled or not approved, so nothing was saved. Close this window; "
+        "to connect the account, sign in again from the account form and approve Murmur.")),
+    "sign_in_failed": (N_("Signing in did not work"), N_(
+        "The platform did not complete the sign-in, or did not accept what it issued, and "
+        "nothing was saved. Close this window and sign in again from the account form; if it "
+        "keeps happening, paste an access token instead.")),
 }
 PROBLEMS["invalid_subdomain"] = PROBLEMS["invalid_request"] = PROBLEMS["invalid_return_url"]
 UNEXPECTED = (N_("Something went wrong"), N_(
@@ -67,6 +80,8 @@ class FormState:
     values: dict
     name: str
     editing: bool
+    # Set while the form waits for a sign-in: where the admin signs in with the platform.
+    sign_in_url: str | None = None
 
 
 class FormExpired(BadRequest):
@@ -83,6 +98,15 @@ class FormExpired(BadRequest):
         super().__init__("This form has expired. Close it and open the account again from "
                          "Zendesk.")
         self.restart = restart
+
+
+class SignInDenied(BadRequest):
+    """The admin cancelled the sign-in or did not approve Murmur."""
+
+    code = "sign_in_denied"
+
+    def __init__(self):
+        super().__init__("The sign-in was cancelled or not approved.")
 
 
 class FormUsed(Conflict):
@@ -107,8 +131,13 @@ def translated(template: str, params: dict | None = None) -> str:
 
 def form_page(state: FormState, errors: dict | None = None):
     """The account form; `errors` maps a field name (or None for the form) to a message."""
-    return render_template("admin/form.html", form_token=state.token,
-                           platform=adapter_class(state.platform), platforms=REGISTRY.values(),
+    secrets = current_app.config["PLATFORM_SECRETS"]
+    platform = adapter_class(state.platform)
+    return render_template("admin/form.html", form_token=state.token, platform=platform,
+                           platforms=REGISTRY.values(), sign_in=sign_in_flow(platform),
+                           sign_in_url=state.sign_in_url,
+                           missing={cls.name: cls.missing_app_settings(secrets)
+                                    for cls in REGISTRY.values()},
                            values=state.values, name=state.name, editing=state.editing,
                            errors=errors or {}, language=g.get("language"))
 
@@ -126,6 +155,8 @@ def register(bp):
     @bp.errorhandler(PlatformError)
     def _platform_error(exc):
         state = g.get("admin_form")
+        if g.get("signing_in"):  # the sign-in window's callback: no form to show it on
+            return problem_page(*PROBLEMS["sign_in_failed"], 422)
         if state is None:
             return problem_page(*UNEXPECTED, 422)
         field, template, params = adapter_class(state.platform).advice_for(exc)

@@ -15,12 +15,14 @@ from plugin.platforms.base import Posted
 from plugin.platforms.base import Profile
 from plugin.platforms.base import SettingField
 from plugin.platforms.catalogue import N_
+from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import parsed
+from plugin.platforms.mastodon.sign_in import MastodonSignIn
 from plugin.platforms.mastodon.text import count_characters
 from plugin.platforms.mastodon.text import status_text
 from plugin.platforms.mastodon.text import without_address
@@ -40,12 +42,14 @@ class MastodonAdapter(Adapter):
     name = "mastodon"
     label = "Mastodon"
     handle_example = "@name@instance.social"
+    connect_flows = (MastodonSignIn(), PASTED)
     fields = (
         SettingField("base_url", N_("Instance URL"), N_("Your brand account's server, e.g. "
                                                        "https://mastodon.social")),
         SettingField("access_token", N_("Access token"), N_(
-            "From Preferences → Development → New application, with read:notifications "
-            "read:statuses read:accounts write:statuses."), secret=True),
+            "Instead of signing in: from Preferences → Development → New application, with "
+            "read:notifications read:statuses read:accounts write:statuses write:media."),
+            secret=True),
         SettingField("hashtags", N_("Hashtags"), N_(
             "Optional: also take in public posts with these hashtags (space or comma "
             "separated)."), required=False),
