@@ -15,6 +15,7 @@ from flask import current_app
 from flask import url_for
 from oauthlib.oauth2 import OAuth2Error
 from oauthlib.oauth2 import WebApplicationClient
+from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
@@ -70,6 +71,9 @@ def start(platform: str, values: dict, form: dict) -> str:
         raise NotConfigured(N_("%(platform)s accounts are connected with the fields below."),
                             params={"platform": cls.label})
     server = flow.server(cls, values, current_app.config["PLATFORM_ALLOW_HTTP"])
+    if not is_secure_transport(flow.authorize_url(server)):
+        # oauthlib refuses plain http unless OAUTHLIB_INSECURE_TRANSPORT is set (local fakes).
+        raise NotConfigured(N_("Signing in needs an https address."), field=flow.server_field)
     client = _client(platform, flow, server)
     oauth = WebApplicationClient(client.client_id)
     verifier = oauth.create_code_verifier(64)

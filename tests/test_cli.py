@@ -1,4 +1,4 @@
-"""The operator CLI: `flask --app plugin accounts …` and `flask --app plugin installations …`."""
+"""The operator CLI: `flask --app plugin accounts …`, `… installations …` and `… platforms`."""
 import json
 
 import pytest
@@ -11,6 +11,7 @@ from plugin.models import Account
 from plugin.models import Installation
 from plugin.models import StoredMention
 from plugin.secrets_box import box
+from tests.fakes import second_platform
 
 
 @pytest.fixture
@@ -229,3 +230,24 @@ def test_connecting_to_an_internal_address_is_refused(app, runner, base_url):
                                  "--set", f"base_url={base_url}", "--set", "access_token=t"])
     assert result.exit_code == 1 and "private or internal address" in result.output
     assert account_count() == 0
+
+
+def test_platforms_lists_how_each_connects_and_what_is_not_configured(runner, monkeypatch):
+    second_platform.register(monkeypatch)
+    lines = runner.invoke(args=["platforms"]).stdout.splitlines()
+    assert lines == ["mastodon\tMastodon\tconnect: oauth2, pasted\tready",
+                     "second\tSecond Network\tconnect: pasted\tnot configured: set "
+                     "SECOND_CLIENT_ID, SECOND_CLIENT_SECRET"]
+    runner.app.config["PLATFORM_SECRETS"] = dict.fromkeys(second_platform.APP_SETTINGS, "x")
+    assert runner.invoke(args=["platforms"]).stdout.splitlines()[1].endswith("\tready")
+
+
+def test_accounts_add_refuses_a_platform_that_is_not_configured(runner, mastodon, monkeypatch):
+    second_platform.register(monkeypatch)
+    result = add(runner, mastodon, platform="second")
+    assert result.exit_code != 0
+    assert ("Second Network is not configured on this Murmur service: its operator must set "
+            "SECOND_CLIENT_ID, SECOND_CLIENT_SECRET.") in result.output
+    assert account_count() == 0
+    runner.app.config["PLATFORM_SECRETS"] = dict.fromkeys(second_platform.APP_SETTINGS, "x")
+    assert add(runner, mastodon, platform="second").exit_code == 0

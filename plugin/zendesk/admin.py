@@ -151,6 +151,8 @@ def _start_sign_in(context, state):
 def _collect(context, state):
     """The done page for what a sign-in from this form connected (the form's last step)."""
     result = sign_ins.collect(context["nonce"])
+    if result is None and db.session.get(UsedFormToken, context["nonce"]) is not None:
+        raise FormUsed()  # collected before, or the form saved pasted credentials
     if result is None:
         return form_page(state, {None: gettext("The sign-in has not finished yet. Finish it "
                                                "in the window that opened, then continue.")})
