@@ -35,6 +35,12 @@ def admin(world):
     return request("POST", "/channel/admin", weighted((2, form), (1, saved)))
 
 
+def sign_in_callback(world):
+    query = {"state": TEXT, "code": TEXT,
+             "error": st.sampled_from(["access_denied", "server_error", ""])}
+    return request("GET", "/channel/admin/oauth/callback", query=query)
+
+
 def pull(world):
     return request("POST", "/channel/pull", forms({"metadata": metadata(world),
                                                    "state": CURSORS}))
@@ -118,6 +124,7 @@ class Surface:
 SURFACES = {
     "manifest": Surface("/channel/manifest.json", plain_get("/channel/manifest.json")),
     "admin": Surface("/channel/admin", admin),
+    "sign_in_callback": Surface("/channel/admin/oauth/callback", sign_in_callback),
     "pull": Surface("/channel/pull", pull),
     "channelback": Surface("/channel/channelback", channelback),
     "clickthrough": Surface("/channel/clickthrough", clickthrough),
@@ -132,4 +139,4 @@ SURFACES = {
     "static": Surface("/static/<path:filename>", static),
 }
 # The admin UI may answer its errors as HTML pages: there we only ask for no 5xx.
-HTML_ERRORS = {"admin", "sidebar_page"}
+HTML_ERRORS = {"admin", "sign_in_callback", "sidebar_page"}
