@@ -256,8 +256,6 @@ class FakeMastodon:
 
     def _before(self):
         self._record()
-        if request.path in OPEN_PATHS:  # signing in needs no token (self.oauth checks clients)
-            return None
         if self.latency:
             time.sleep(self.latency)
         with self._lock:
@@ -285,6 +283,8 @@ class FakeMastodon:
             if self._remaining <= 0:
                 return self._error(429, headers=self._rate_headers(remaining=0))
             self._remaining -= 1
+        if request.path in OPEN_PATHS:  # signing in needs no token (self.oauth checks clients)
+            return None
         expected = f"Bearer {self.token}"
         if self.revoked or request.headers.get("Authorization") != expected:
             return self._error(401, "The access token is invalid")

@@ -3,7 +3,8 @@
 Follows Mastodon's documented behaviour: `POST /api/v1/apps` registers a client,
 `GET /oauth/authorize` shows a page (which refuses to be framed) where the user approves or
 denies, and `POST /oauth/token` exchanges a code once, checking client, redirect URI and the
-PKCE verifier. The token it issues is the one the fake's API accepts.
+PKCE verifier. The token it issues is the one the fake's API accepts; token answers have the
+recorded shapes (tests/fixtures/mastodon/oauth_token*.json).
 """
 import base64
 import hashlib
@@ -16,6 +17,8 @@ from urllib.parse import urlencode
 from flask import jsonify
 from flask import redirect
 from flask import request
+
+from tests.fakes import mastodon_data as data
 
 OPEN_PATHS = frozenset({"/api/v1/apps", "/oauth/authorize", "/oauth/token"})
 NO_FRAMING = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
@@ -118,9 +121,6 @@ class FakeMastodonOAuth:
         if grant is None or grant["client_id"] != client["client_id"] or \
                 grant["redirect_uri"] != form.get("redirect_uri") or \
                 challenge.rstrip(b"=").decode() != grant["challenge"]:
-            return jsonify(error="invalid_grant", error_description="The provided authorization "
-                           "grant is invalid, expired, revoked, does not match the redirection "
-                           "URI used in the authorization request, or was issued to another "
-                           "client."), 400
-        return jsonify(access_token=self.fake.token, token_type="Bearer",
-                       scope=grant["scope"] or "read", created_at=int(time.time()))
+            return jsonify(data.recorded("oauth_token_invalid_grant.json")), 400
+        return jsonify({**data.recorded("oauth_token.json"), "access_token": self.fake.token,
+                        "scope": grant["scope"] or "read", "created_at": int(time.time())})

@@ -1,8 +1,12 @@
 """The fake Mastodon behaves like the real API, checked over real HTTP."""
 
+import base64
+import hashlib
 import re
 from datetime import datetime
 from datetime import timezone
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -197,3 +201,39 @@ def test_account_lookup_statuses_and_tag_timeline(fake):
     tagged = get(fake, "/api/v1/timelines/tag/acme").json()
     assert [s["account"]["username"] for s in tagged] == ["alice", "bob"]
     assert get(fake, "/api/v1/accounts/lookup", acct="nobody").status_code == 404
+
+
+def test_oauth_sign_in_issues_the_api_token_once_for_the_right_verifier(fake):
+    app = requests.post(fake.url + "/api/v1/apps", timeout=5, json={
+        "client_name": "Murmur", "redirect_uris": "https://murmur.example/cb",
+        "scopes": "read:accounts write:statuses"}).json()
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    query = {"response_type": "code", "client_id": app["client_id"], "state": "s1",
+             "redirect_uri": "https://murmur.example/cb", "scope": "read:accounts",
+             "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256"}
+    page = requests.get(fake.url + "/oauth/authorize", params=query, timeout=5)
+    assert page.status_code == 200 and page.headers["X-Frame-Options"] == "DENY"
+    assert requests.get(fake.url + "/oauth/authorize", timeout=5,
+                        params={**query, "redirect_uri": "https://evil.example/"}).status_code == 400
+    approved = requests.post(fake.url + "/oauth/authorize", data={**query, "decision": "approve"},
+                             allow_redirects=False, timeout=5)
+    back = parse_qs(urlsplit(approved.headers["Location"]).query)
+    assert back["state"] == ["s1"]
+    form = {"grant_type": "authorization_code", "code": back["code"][0],
+            "client_id": app["client_id"], "client_secret": app["client_secret"],
+            "redirect_uri": "https://murmur.example/cb"}
+
+    wrong = requests.post(fake.url + "/oauth/token", timeout=5,
+                          data={**form, "code_verifier": "w" * 50})
+    assert wrong.status_code == 400 and wrong.json() == recorded("oauth_token_invalid_grant.json")
+    again = requests.post(fake.url + "/oauth/authorize", allow_redirects=False, timeout=5,
+                                 data={**query, "decision": "approve"})
+    form["code"] = parse_qs(urlsplit(again.headers["Location"]).query)["code"][0]
+    token = requests.post(fake.url + "/oauth/token", timeout=5,
+                          data={**form, "code_verifier": verifier})
+    assert token.status_code == 200 and set(token.json()) == set(recorded("oauth_token.json"))
+    assert token.json()["access_token"] == fake.token and token.json()["scope"] == "read:accounts"
+    reused = requests.post(fake.url + "/oauth/token", timeout=5,
+                           data={**form, "code_verifier": verifier})
+    assert reused.status_code == 400  # a code is exchanged once
