@@ -12,7 +12,6 @@ import hashlib
 from datetime import timedelta
 
 from flask import current_app
-from flask import url_for
 from oauthlib.oauth2 import OAuth2Error
 from oauthlib.oauth2 import WebApplicationClient
 from oauthlib.oauth2.rfc6749.utils import is_secure_transport
@@ -35,6 +34,7 @@ from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import Refused
 from plugin.platforms.http import PlatformHTTP
 from plugin.secrets_box import box
+from plugin.zendesk.channel import public_url
 
 SIGN_IN_TTL = 600
 FORM_ENCODED = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -47,14 +47,6 @@ class SignInExpired(BadRequest):
 
     def __init__(self):
         super().__init__("This sign-in is unknown, was already used, or has expired.")
-
-
-def redirect_uri() -> str:
-    """Where platforms send the admin back: the callback under PUBLIC_URL."""
-    public = current_app.config["PUBLIC_URL"]
-    path = url_for("admin.sign_in_callback")
-    return public.rstrip("/") + path if public else url_for("admin.sign_in_callback",
-                                                             _external=True)
 
 
 def start(platform: str, values: dict, form: dict) -> str:
@@ -93,7 +85,7 @@ def start(platform: str, values: dict, form: dict) -> str:
 
 def _client(platform, flow, server) -> OAuthClient:
     """The client registered at `server` for our redirect URI, registering it the first time."""
-    redirect = redirect_uri()
+    redirect = public_url("admin.sign_in_callback")
     found = select(OAuthClient).where(OAuthClient.platform == platform,
                                       OAuthClient.server == server,
                                       OAuthClient.redirect_uri == redirect)

@@ -108,12 +108,12 @@ def _save():
     name = request.form.get("name", "").strip()
     if "show_platform" in request.form and not context["editing"]:
         return form_page(FormState(token, platform, {}, name, False))
-    if "collect" in request.form:
-        return _collect(context, FormState(token, platform, {}, name, context["editing"]))
     # Shown again if the platform says no; secrets are never echoed into the page.
     g.admin_form = FormState(token, platform,
                              {spec.name: values[spec.name] for spec in cls.fields
                               if not spec.secret}, name, context["editing"])
+    if "collect" in request.form:
+        return _collect(context, g.admin_form)
     if "sign_in" in request.form:
         return _start_sign_in(context, g.admin_form)
     return _connect(context, platform, values, name, account)
@@ -155,7 +155,7 @@ def _collect(context, state):
         raise FormUsed()  # collected before, or the form saved pasted credentials
     if result is None:
         return form_page(state, {None: gettext("The sign-in has not finished yet. Finish it "
-                                               "in the window that opened, then continue.")})
+                                               "in its window, or sign in again.")})
     return render_template("admin/done.html", return_url=context["return_url"],
                            language=g.language, **result)
 
@@ -178,7 +178,7 @@ def sign_in_callback():
     if len(candidates) != 1:
         raise Refused(f"The sign-in granted {len(candidates)} accounts; Murmur connects one.")
     account = _account(form["account"])
-    if form["editing"] and account is None:
+    if form["editing"] and (account is None or account.subdomain != form["subdomain"]):
         raise NotFound("This account is no longer connected.", code="unknown_account")
     values = {**form["values"], **candidates[0].values}
     saved, metadata = _connected(form, platform, values, form["name"], account)

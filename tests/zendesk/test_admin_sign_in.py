@@ -167,7 +167,9 @@ def test_a_code_issued_for_another_challenge_is_refused(app, mastodon, zendesk, 
     assert _accounts() == []
     pending = zendesk.submit_admin_form(waiting, {"collect": "1"})
     assert pending.status_code == 200
-    assert "has not finished yet" in _soup(pending).find(role="alert").get_text()
+    soup = _soup(pending)
+    assert "has not finished yet" in soup.find(role="alert").get_text()
+    assert soup.find(id="f-base_url")["value"] == mastodon.url and soup.find(id="sign-in")
 
 
 def test_a_denied_sign_in_saves_nothing(app, mastodon, zendesk, signing_in):
