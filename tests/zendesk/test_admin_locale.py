@@ -25,7 +25,8 @@ def test_german_form_errors_and_done_page(app, mastodon, zendesk):
     assert soup.find("html")["lang"] == "de"
     assert soup.find("h1").get_text() == "Mastodon-Konto verbinden"
     assert soup.find("label", attrs={"for": "f-base_url"}).get_text() == "Instanz-URL"
-    assert soup.find("button").get_text() == "Verbinden"
+    assert soup.find(id="sign-in").get_text() == "Mit Mastodon anmelden"
+    assert soup.find(id="connect").get_text() == "Verbinden"
 
     again = zendesk.submit_admin_form(page, {"base_url": mastodon.url, "access_token": "wrong"})
     soup = _soup(again)
