@@ -63,17 +63,18 @@ def rules_from(instance: dict) -> MediaRules:
     )
 
 
-def upload(http, file: Upload, wait: float = PROCESSING_WAIT) -> str:
+def upload(http, file: Upload) -> str:
     """Upload `file` with its description; return its media id once Mastodon has processed it.
 
-    :raise Unavailable: still processing after `wait` seconds (the agent may send again).
+    :raise Unavailable: still processing after `PROCESSING_WAIT` seconds (the agent may send
+        the reply again).
     """
     data = {"description": file.description[:DESCRIPTION_LIMIT]} if file.description else {}
     response = http.post("/api/v2/media", data=data,
                          files={"file": (file.filename, file.content, file.mime_type)})
     media = parsed(response)
     media_id = str(media["id"])
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + PROCESSING_WAIT
     while response.status_code != 200 or media.get("url") is None:
         if time.monotonic() >= deadline:
             raise Unavailable(f"Mastodon is still processing {file.filename}; nothing was "
