@@ -5,6 +5,7 @@ account's own API host (`ZENDESK_BASE_URL`) are fetched, with the account's push
 through a session that connects to public addresses only, with a timeout and a size cap.
 """
 import mimetypes
+import time
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -19,9 +20,11 @@ from plugin.platforms.base import Upload
 from plugin.secrets_box import box
 from plugin.zendesk.gateway import api_url
 
-# Never hold more than this of one file in memory, whatever a platform would take.
-MAX_BYTES = 100 * 1024 * 1024
+# Zendesk takes no attachment over 50 MB: never hold more of one file in memory.
+MAX_BYTES = 50 * 1024 * 1024
+# (connect, read) for each request, and the most one file may take in all (a slow drip).
 TIMEOUT_SECONDS = (5, 20)
+TOTAL_SECONDS = 30
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 3
 
@@ -66,6 +69,7 @@ def _fetch(session, url, token, cap) -> Upload:
     name = filename(url)
     # requests drops the Authorization header if a redirect leaves the host.
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    deadline = time.monotonic() + TOTAL_SECONDS
     try:
         with session.get(url, headers=headers, stream=True, timeout=TIMEOUT_SECONDS) as answer:
             if answer.status_code != 200:
@@ -79,6 +83,8 @@ def _fetch(session, url, token, cap) -> Upload:
                 content += chunk
                 if len(content) > cap:
                     raise _too_big(name, cap)
+                if time.monotonic() > deadline:
+                    raise requests.Timeout("the download took too long")
             mime = answer.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     except (InvalidIPAddress, requests.RequestException) as exc:
         raise AttachmentFailed(f"The attachment {name} could not be fetched from Zendesk "
@@ -100,5 +106,5 @@ def filename(url: str) -> str:
 
 def _too_big(name, cap):
     return AttachmentFailed(f"The attachment {name} is over {cap / 1_048_576:.1f} MB, the most "
-                            "this platform takes; nothing was posted.",
+                            "a reply can carry here; nothing was posted.",
                             code="reply_attachment_too_big")

@@ -103,6 +103,8 @@ class FakeZendesk:
             if token not in self.attachments:
                 return {"error": "RecordNotFound", "description": "Not found"}, 404
             content, content_type = self.attachments[token]
+            if content_type == "redirect":  # Zendesk hands files out from another host
+                return "", 302, {"Location": content}
             return content, 200, {"Content-Type": content_type}
 
         @app.get("/api/v2/tickets/<int:ticket_id>.json")
@@ -274,7 +276,10 @@ class FakeZendesk:
 
     # -- agent replies ----------------------------------------------------------------------
     def add_attachment(self, content: bytes, content_type: str, name: str) -> str:
-        """A file an agent attached, served on this Zendesk's host; returns its URL."""
+        """A file an agent attached, served on this Zendesk's host; returns its URL.
+
+        With `content_type` "redirect", `content` is the URL the file's address redirects to.
+        """
         token = uuid.uuid4().hex
         self.attachments[token] = (content, content_type)
         return f"{self._server.url}/attachments/token/{token}/?name={name}"

@@ -4,6 +4,8 @@ from datetime import datetime
 from datetime import timezone
 
 import pytest
+from flask import Flask
+from flask import request
 
 from plugin.db import db
 from plugin.models import ReplyLedger
@@ -12,6 +14,7 @@ from plugin.secrets_box import box
 from plugin.zendesk.resources import external_resource
 from tests.fakes.mastodon_media import media_entity
 from tests.fakes.schemas import validate
+from tests.fakes.server import LiveServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
 PHOTO = "https://files.example.social/media/1/original.png"
@@ -180,3 +183,23 @@ def test_a_file_zendesk_no_longer_has_fails_the_reply(ticket, mastodon, zendesk)
     assert answer.json()["error"] == "reply_attachment_failed"
     assert "Zendesk answered 404 for the attachment gone.png" in answer.json()["message"]
     assert mastodon.posted == []
+
+
+def test_a_redirect_to_another_host_gets_the_file_without_the_push_token(app, ticket, mastodon,
+                                                                        zendesk):
+    account = db.session.merge(ticket.account)
+    account.push_token_sealed = box().seal("zat-push-2")
+    db.session.commit()
+    seen = []
+    files = Flask("file-host")
+
+    @files.get("/parcel.png")
+    def parcel():
+        seen.append(request.headers.get("Authorization"))
+        return PNG, 200, {"Content-Type": "image/png"}
+
+    with LiveServer(files) as host:
+        url = zendesk.add_attachment(f"{host.url}/parcel.png", "redirect", "parcel.png")
+        assert reply(zendesk, ticket, url).status_code == 200
+    assert seen == [None]
+    assert len(mastodon.posted[0]["media_attachments"]) == 1
