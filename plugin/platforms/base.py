@@ -63,6 +63,8 @@ class Mention:
     thread_id: str | None = None
     visibility: str = "public"
     is_repost: bool = False
+    # How many people liked the post, where the platform says (capability "likes").
+    likes: int | None = None
 
 
 @dataclass

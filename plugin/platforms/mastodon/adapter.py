@@ -204,6 +204,7 @@ class MastodonAdapter(Adapter):
             thread_id=None if parent else external_id,
             visibility=status.get("visibility", "public"),
             is_repost=status.get("reblog") is not None,
+            likes=original.get("favourites_count"),
         )
 
     def to_author(self, account):
