@@ -1,6 +1,7 @@
 """Mastodon media: attachments of mentions, the instance's upload limits, uploads on replies."""
 import pytest
 
+from plugin.platforms.base import MEDIA
 from plugin.platforms.base import Attachment
 from plugin.platforms.base import Upload
 from plugin.platforms.errors import MediaRefused
@@ -138,10 +139,14 @@ def test_a_file_mastodon_refuses_is_the_agents_to_see(mastodon, adapter, alice):
     assert mastodon.posted == []
 
 
-def test_a_platform_without_media_refuses_every_file(adapter):
+@pytest.mark.parametrize("without", ["the capability", "rules"])
+def test_a_platform_without_media_refuses_every_file(adapter, without):
     class Textual(type(adapter)):
-        def media_rules(self):
-            return None
+        if without == "the capability":
+            capabilities = type(adapter).capabilities - {MEDIA}
+        else:
+            def media_rules(self):
+                return None
 
     plain = Textual(adapter.settings, adapter.credentials, allow_http=True)
     plain.check_media([])
