@@ -69,8 +69,7 @@ class MastodonKit(Kit):
         self.fake.malform_next(1, body)
 
     def mention_with_image(self, customer, url, description):
-        image = media_entity(1, "image", url,
-                             description=description)
+        image = media_entity(1, "image", url, description=description)
         return self._id(self.fake.mention(customer, "<p>look</p>", media=[image])["status"])
 
     def media_of(self, external_id):
