@@ -14,6 +14,8 @@ from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import BearerAuth
+from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
 from plugin.platforms.http import retry_after
@@ -40,6 +42,12 @@ def scripted_app():
         return jsonify(error=f"scripted {code}"), code, headers
 
     return app
+
+
+def bearer(token):
+    """Transport options for an account whose credential is the bearer token `token`."""
+    return {"credentials": LocalCredentials({"token": token}),
+            "auth": lambda credentials: BearerAuth(credentials["token"])}
 
 
 @pytest.fixture
@@ -98,7 +106,7 @@ def test_success_returns_the_response(http, server):
 def test_sends_user_agent_and_bound_headers(server):
     seen = {}
     server.app.before_request(lambda: seen.update(request.headers))
-    PlatformHTTP(server.url, allow_loopback=True, headers={"Authorization": "Bearer t"}).get("/status/200")
+    PlatformHTTP(server.url, allow_loopback=True, **bearer("t")).get("/status/200")
     assert seen["Authorization"] == "Bearer t"
     assert seen["User-Agent"].startswith("Murmur/")
 
@@ -213,7 +221,7 @@ def test_a_spent_window_pauses_calls_until_it_resets(server):
 
 @pytest.mark.parametrize("status", [401, 422, 500])
 def test_error_texts_never_repeat_a_credential(server, status):
-    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5, secrets=["tok-3141592653"])
+    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5, **bearer("tok-3141592653"))
     with pytest.raises((AuthFailed, Refused, Unavailable)) as raised:
         http.get(f"/status/{status}", params={"text": 1, "echo": "tok-3141592653"})
     assert "tok-3141592653" not in raised.value.message
@@ -225,7 +233,7 @@ def test_error_texts_never_repeat_a_credential(server, status):
                                   "100.64.0.1", "[fe80::1]"])
 def test_internal_addresses_are_refused_before_any_connection(host):
     http = PlatformHTTP(f"https://{host}:8443", backoff=0, timeout=2,
-                        headers={"Authorization": "Bearer secret"})
+                        **bearer("secret"))
     with pytest.raises(NotConfigured, match="private or internal address"):
         http.get("/api/v1/instance")
 
@@ -249,7 +257,7 @@ def test_redirects_to_another_host_are_refused_and_carry_no_credentials():
         redirector.add_url_rule("/go", "go", lambda: ("", 302, {"Location": elsewhere}))
         with LiveServer(redirector) as server:
             http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5,
-                                headers={"Authorization": "Bearer secret"})
+                                **bearer("secret"))
             with pytest.raises(Refused, match="redirected to another host"):
                 http.get("/go")
         assert other.app.seen == []
@@ -258,7 +266,7 @@ def test_redirects_to_another_host_are_refused_and_carry_no_credentials():
 def test_absolute_urls_on_another_host_go_out_without_credentials():
     with LiveServer(recording_app()) as other, LiveServer(recording_app()) as own:
         http = PlatformHTTP(own.url, allow_loopback=True, backoff=0, timeout=5,
-                            headers={"Authorization": "Bearer secret"})
+                            **bearer("secret"))
         http.get("/on-our-host")
         http.get(other.url.replace("127.0.0.1", "localhost") + "/media.png")
     assert own.app.seen[0]["Authorization"] == "Bearer secret"
