@@ -285,7 +285,8 @@ class Adapter(ABC):
         """
         raise NotImplementedError
 
-    def credentials_expire_at(self, credentials: dict) -> datetime | None:
+    @classmethod
+    def credentials_expire_at(cls, credentials: dict) -> datetime | None:
         """When `credentials` stop working (None: not known to expire)."""
         return None
 

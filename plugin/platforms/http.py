@@ -83,7 +83,7 @@ class LocalGuard:
         """Keep the later of the current pause and `until`."""
         self.paused_until = max(self.paused_until or until, until)
 
-    def record_call(self, status, billed_reads):
+    def record_call(self, rate_limited, billed_reads):
         """Nothing to count for a client without an account."""
 
 
@@ -94,7 +94,7 @@ class LocalCredentials:
         self.current = dict(credentials)
         self.version = 0
 
-    def refreshed(self, seen_version: int, refresh) -> dict:
+    def refreshed(self, seen_version: int, refresh, expires_at) -> dict:
         """The credentials after `seen_version`: refreshed by `refresh` unless already newer."""
         if self.version == seen_version:
             self.current = refresh(dict(self.current))
@@ -193,12 +193,10 @@ class PlatformHTTP:
         signed = authenticate and urlsplit(url).hostname in self.own_hosts
         if signed and self._refresh and self._expiring():
             self._refresh_from(self.credentials.version)
-        response, version = self._send(method, url, signed, kwargs)
-        error = self._error_for(response)
+        response, version, error = self._answer(method, url, signed, kwargs)
         if isinstance(error, CredentialsExpired) and signed and self._refresh:
             self._refresh_from(version)
-            response, _ = self._send(method, url, signed, kwargs)
-            error = self._error_for(response)
+            response, _, error = self._answer(method, url, signed, kwargs)
         if error is None:
             remaining, reset = self._rate_limit(response.headers)
             if remaining is not None and remaining <= 0 and reset:
@@ -206,16 +204,17 @@ class PlatformHTTP:
                 self.guard.learned_pause(reset, "the platform's rate-limit window is used up")
             return response
         if isinstance(error, RateLimited):
-            self.guard.learned_pause(error.resume_at, "the platform answered 429 Too Many "
-                                                      "Requests" if error.status == 429 else
-                                     "the platform said Murmur is calling too often")
+            reason = ("the platform answered 429 Too Many Requests" if error.status == 429
+                      else "the platform said Murmur is calling too often")
+            self.guard.learned_pause(error.resume_at, reason)
         if isinstance(error, AuthFailed) and signed and response.status_code != 403:
             # 403 may concern one action only (a missing scope); anything else is the account.
             self.credentials.failed(error)
         raise error
 
-    def _send(self, method, url, signed, kwargs):
-        """The response, and the credentials version that signed it."""
+    def _answer(self, method, url, signed, kwargs):
+        """Send once and count the call: the response, the credentials version that signed
+        it, and the error it stands for (or None)."""
         version = self.credentials.version
         auth = self._auth(self.credentials.current) if signed else None
         try:
@@ -229,8 +228,9 @@ class PlatformHTTP:
         except requests.RequestException as exc:
             raise Unavailable(f"Could not reach {urlsplit(url).hostname}: "
                               f"{type(exc).__name__}.") from exc
-        self.guard.record_call(response.status_code, self._billed_reads(response))
-        return response, version
+        error = self._error_for(response)
+        self.guard.record_call(isinstance(error, RateLimited), self._billed_reads(response))
+        return response, version, error
 
     def _expiring(self) -> bool:
         expires_at = self._expires_at(self.credentials.current)
@@ -239,7 +239,7 @@ class PlatformHTTP:
     def _refresh_from(self, seen_version):
         """New credentials (refreshed here, or by whoever refreshed `seen_version` first)."""
         try:
-            self.credentials.refreshed(seen_version, self._refresh)
+            self.credentials.refreshed(seen_version, self._refresh, self._expires_at)
         except AuthFailed as exc:
             # The refresh itself was refused (a revoked grant): only a reconnect helps now.
             error = AuthFailed(f"Refreshing the credentials failed: {self.scrub(exc.message)}",
