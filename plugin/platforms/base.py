@@ -382,4 +382,9 @@ COMMON_FIELDS = (
     SettingField("backfill_days", N_("Backfill on connect (days)"),
                  N_("How far back to take in mentions when the account is first connected."),
                  required=False, default="7", max_int=90),
+    SettingField("daily_read_budget", N_("Daily read budget"),
+                 N_("Optional: the most billed reads (posts a paid API charges for) intake may "
+                    "use per UTC day; then it waits for the next day. Replies and the sidebar "
+                    "are never refused for it, but their reads count. Blank: no limit."),
+                 required=False, max_int=10**9),
 )
