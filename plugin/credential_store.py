@@ -48,7 +48,7 @@ class AccountCredentials:
         :raise PlatformError: `refresh` failed; the lease is released, nothing is written.
         """
         deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
-        while not self._moved_on(seen_version):
+        while not self.newer_than(seen_version):
             if self._take_lease(seen_version):
                 return self._refresh(seen_version, refresh, expires_at)
             if time.monotonic() > deadline:
@@ -66,8 +66,8 @@ class AccountCredentials:
                 .values(credentials_failed_at=utcnow(),
                         credentials_error=f"{error.code}: {error.message}"[:2000]))
 
-    def _moved_on(self, seen_version) -> bool:
-        """Whether newer credentials than `seen_version` exist (loading them if so)."""
+    def newer_than(self, seen_version: int) -> bool:
+        """Whether newer credentials than `seen_version` are stored (loading them if so)."""
         if self.version != seen_version:
             return True
         with self.engine.connect() as connection:
@@ -104,7 +104,7 @@ class AccountCredentials:
                         credentials_expire_at=expires_at(new), refresh_lease_until=None,
                         credentials_failed_at=None, credentials_error=None)).rowcount
         if not written:  # replaced meanwhile (a reconnect): those are the newer ones
-            self._moved_on(seen_version)
+            self.newer_than(seen_version)
             return self.current
         self.current, self.version = new, seen_version + 1
         return new

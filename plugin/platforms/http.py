@@ -101,6 +101,10 @@ class LocalCredentials:
             self.version += 1
         return self.current
 
+    def newer_than(self, version: int) -> bool:
+        """Whether these credentials have been replaced since `version`."""
+        return self.version != version
+
     def failed(self, error):
         """Nothing to record for a client without an account."""
 
@@ -194,8 +198,7 @@ class PlatformHTTP:
         if signed and self._refresh and self._expiring():
             self._refresh_from(self.credentials.version)
         response, version, error = self._answer(method, url, signed, kwargs)
-        if isinstance(error, CredentialsExpired) and signed and self._refresh:
-            self._refresh_from(version)
+        if isinstance(error, AuthFailed) and signed and self._renewed(error, version):
             response, _, error = self._answer(method, url, signed, kwargs)
         if error is None:
             remaining, reset = self._rate_limit(response.headers)
@@ -231,6 +234,16 @@ class PlatformHTTP:
         error = self._error_for(response)
         self.guard.record_call(isinstance(error, RateLimited), self._billed_reads(response))
         return response, version, error
+
+    def _renewed(self, error, version) -> bool:
+        """Whether credentials newer than `version` are now at hand: stored meanwhile by
+        another process (a refresh, a reconnect), or, for expired ones, refreshed here."""
+        if self.credentials.newer_than(version):
+            return True
+        if isinstance(error, CredentialsExpired) and self._refresh:
+            self._refresh_from(version)
+            return True
+        return False
 
     def _expiring(self) -> bool:
         expires_at = self._expires_at(self.credentials.current)
