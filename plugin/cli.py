@@ -155,8 +155,8 @@ def list_accounts():
         click.echo(f"{account.id}\t{account.platform}\t{account.subdomain}\t{account.name}\t"
                    f"{health['state']}\tlast success: {health['last_success_at'] or 'never'}\t"
                    f"last error: {health['last_error'] or health['last_reply_error'] or '-'}\t"
-                   f"today: {today['calls']} calls, {today['rate_limited']} rate-limited, "
-                   f"{today['billed_reads']}{budget} billed reads"
+                   f"today: calls {today['calls']}, rate-limited {today['rate_limited']}, "
+                   f"billed reads {today['billed_reads']}{budget}"
                    + (f"\tpaused until {health['paused_until']}: {health['pause_reason']}"
                       if health["paused_until"] else "")
                    + (f"\tcredentials expire {health['credentials_expire_at']}"
