@@ -288,6 +288,7 @@ class PlatformHTTP:
         error = self._classify(response)
         if error is not None:
             error.message = self.scrub(error.message)
+            error.args = (error.message,)
             return error
         status = response.status_code
         if status < 400:
