@@ -35,6 +35,8 @@ from plugin.platforms.errors import Refused
 from plugin.platforms.errors import ReplyNotAllowed
 from plugin.platforms.http import BearerAuth
 from plugin.platforms.http import parsed
+from plugin.platforms.text import Limit
+from plugin.platforms.text import TextRules
 
 ACCESS_LIFETIME = timedelta(hours=1)
 PAGE = 3
@@ -214,8 +216,8 @@ class RotatingAdapter(Adapter):
         self.http.get_json("/api/mentions", expect=list, params={"limit": PAGE})
         return Batch(mentions=[], cursor=cursor)
 
-    def reply_limit(self):
-        return 280
+    def text_rules(self):
+        return TextRules((Limit("characters", 280, len),))
 
     def post_reply(self, target, text, idempotency_key):
         self.http.post("/api/replies", data={"text": text})
