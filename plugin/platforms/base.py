@@ -24,6 +24,8 @@ from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import USER_AGENT
+from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
 from plugin.platforms.text import TextRules
@@ -246,16 +248,32 @@ class Adapter(ABC):
                                "then save again.")),
     }
 
+    # Sent with every request to the platform (some platforms require their own form).
+    user_agent: ClassVar[str] = USER_AGENT
+
     def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
-                 backoff=0.5, guard=None, allow_loopback=False):
+                 backoff=0.5, guard=None, store=None, allow_loopback=False):
         self.settings = settings
-        self.credentials = credentials
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
-        self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
-                                 backoff=backoff, rate_limit=self.rate_limit,
-                                 secrets=list(credentials.values()), guard=guard,
-                                 allow_loopback=allow_loopback)
+        self.http = self.transport(store or LocalCredentials(credentials), guard=guard,
+                                   timeout=timeout, backoff=backoff,
+                                   allow_loopback=allow_loopback)
+
+    def transport(self, store, **options) -> PlatformHTTP:
+        """The one place an adapter's HTTP session is made: this adapter's hooks, wired in."""
+        refreshes = type(self).refresh_credentials is not Adapter.refresh_credentials
+        return PlatformHTTP(self.base_url, credentials=store, auth=self.auth,
+                            refresh=self.refresh_credentials if refreshes else None,
+                            expires_at=self.credentials_expire_at, classify=self.classify,
+                            billed_reads=self.billed_reads, most_billed=self.most_billed_reads,
+                            own_hosts=self.own_hosts(), user_agent=self.user_agent,
+                            rate_limit=self.rate_limit, **options)
+
+    @property
+    def credentials(self) -> dict:
+        """The account's credentials as they are now (a refresh may have replaced them)."""
+        return self.http.credentials.current
 
     @classmethod
     def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:
@@ -315,9 +333,50 @@ class Adapter(ABC):
                 return field_name, template, {"platform": cls.label}
         return exc.field, exc.template, exc.params
 
-    def auth_headers(self) -> dict:
-        """Headers that authenticate every request to the platform."""
-        return {}
+    def auth(self, credentials: dict):
+        """A `requests.auth.AuthBase` that signs one request with `credentials` (a bearer
+        token, an OAuth 1.0a signature), or None. Called for every request to `own_hosts`.
+
+        :raise NotConfigured: the credentials lack what the platform needs.
+        """
+        return None
+
+    def own_hosts(self) -> set[str]:
+        """Hosts besides the API base URL's that may receive the account's credentials."""
+        return set()
+
+    def classify(self, response):
+        """The typed error a platform answer stands for, or None to apply the status rules
+        (401/403 AuthFailed, 429 RateLimited, other 4xx Refused, 5xx Unavailable).
+
+        Platforms override it for their own shapes: an error inside a 200, throttling sent as
+        400/403 with a code (`RateLimited`), an expired token (`CredentialsExpired`, which
+        triggers a refresh), a post that may not be answered (`ReplyNotAllowed`).
+        """
+        return None
+
+    def refresh_credentials(self, credentials: dict) -> dict:
+        """New credentials from `credentials` (e.g. spending a rotating refresh token).
+
+        Only adapters whose credentials change after connect override this; the transport
+        calls it at most once at a time per account and stores the result atomically.
+
+        :raise AuthFailed: the grant is revoked: the account must be reconnected.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def credentials_expire_at(cls, credentials: dict) -> datetime | None:
+        """When `credentials` stop working (None: not known to expire)."""
+        return None
+
+    def billed_reads(self, response) -> int:
+        """How many billed reads (posts a paid API counts) one answer cost."""
+        return 0
+
+    def most_billed_reads(self, method: str, url: str, params) -> int:
+        """The most billed reads a call could cost (e.g. its page size), asked before it."""
+        return 0
 
     def rate_limit(self, headers) -> tuple[int | None, datetime | None]:
         """Calls left in the platform's rate-limit window and when it resets, from headers."""
@@ -430,4 +489,9 @@ COMMON_FIELDS = (
     SettingField("backfill_days", N_("Backfill on connect (days)"),
                  N_("How far back to take in mentions when the account is first connected."),
                  required=False, default="7", max_int=90),
+    SettingField("daily_read_budget", N_("Daily read budget"),
+                 N_("Optional: the most billed reads (posts a paid API charges for) intake may "
+                    "use per UTC day; then it waits for the next day. Replies and the sidebar "
+                    "are never refused for it, but their reads count. Blank: no limit."),
+                 required=False, max_int=10**9),
 )

@@ -32,9 +32,15 @@ class NotConfigured(PlatformError):
 
 
 class AuthFailed(PlatformError):
-    """The platform refused our credentials (expired, revoked or wrong token)."""
+    """The platform refused our credentials (revoked or wrong): only a reconnect helps."""
 
     code = "platform_auth_failed"
+
+
+class CredentialsExpired(AuthFailed):
+    """The credentials ran out (an access token's lifetime): refreshing them may help."""
+
+    code = "platform_credentials_expired"
 
 
 class RateLimited(PlatformError):
@@ -50,6 +56,22 @@ class Refused(PlatformError):
     """The platform rejected the request itself (validation, permissions, gone)."""
 
     code = "platform_refused"
+
+
+class ReplyNotAllowed(Refused):
+    """The platform does not let this account answer this post (the author limited replies,
+    blocked the brand, or the conversation is closed): the agent must answer another way."""
+
+    code = "reply_not_allowed"
+
+
+class BudgetSpent(RateLimited):
+    """The account's daily read budget would be exceeded: intake waits for the next UTC day."""
+
+    code = "read_budget_spent"
+
+    def __init__(self, message: str, *, resume_at: datetime):
+        super().__init__(message, resume_at=resume_at, status=None)
 
 
 class Unavailable(PlatformError):

@@ -25,6 +25,7 @@ from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import BearerAuth
 from plugin.platforms.http import parsed
 from plugin.platforms.mastodon import media
 from plugin.platforms.mastodon.text import count_characters
@@ -95,11 +96,11 @@ class MastodonAdapter(Adapter):
         home = author_handle.lstrip("@").partition("@")[2].lower()
         return super().web_hosts(base_url, author_handle) | ({home} if home else set())
 
-    def auth_headers(self):
-        token = self.credentials.get("access_token")
+    def auth(self, credentials):
+        token = credentials.get("access_token")
         if not token:
             raise NotConfigured("An access token is required.")
-        return {"Authorization": f"Bearer {token}"}
+        return BearerAuth(token)
 
     def rate_limit(self, headers):
         # Mastodon sends the reset as an ISO-8601 timestamp, not epoch seconds.
