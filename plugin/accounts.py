@@ -19,11 +19,13 @@ from plugin.errors import NotFound
 from plugin.errors import Unauthorized
 from plugin.models import Account
 from plugin.models import utcnow
+from plugin.credential_store import AccountCredentials
 from plugin.pauses import AccountGuard
 from plugin.platforms import adapter_class
 from plugin.platforms.catalogue import N_
 from plugin.platforms.errors import NotConfigured
 from plugin.secrets_box import box
+from plugin.usage import read_budget
 
 SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}\Z")
 
@@ -41,19 +43,25 @@ def check_subdomain(subdomain: str) -> str:
     return value
 
 
-def adapter_for(account: Account, settings=None, credentials=None, lease_until=None):
+def adapter_for(account: Account, settings=None, credentials=None, lease_until=None,
+                intake=False):
     """An adapter bound to `account` (or to candidate settings and credentials).
 
-    A stored account's adapter checks and records pauses in the database (and renews the
-    poll lease `lease_until` this process holds), so every process honours them.
+    A stored account's adapter checks and records pauses and usage in the database (and
+    renews the poll lease `lease_until` this process holds), so every process honours them,
+    and refreshes its stored credentials through `AccountCredentials`. An `intake` adapter
+    also keeps within the account's daily read budget.
     """
     cls = adapter_class(account.platform)
     cfg = current_app.config
-    guard = AccountGuard(account.id, lease_until) if account.id else None
-    return cls(settings if settings is not None else account.settings,
-               credentials if credentials is not None else box().open(account.credentials_sealed),
+    guard = store = None
+    if account.id:
+        guard = AccountGuard(account.id, lease_until,
+                             read_budget=read_budget(account) if intake else None)
+        store = AccountCredentials(account) if credentials is None else None
+    return cls(settings if settings is not None else account.settings, credentials or {},
                allow_http=cfg["PLATFORM_ALLOW_HTTP"], timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
-               backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard,
+               backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard, store=store,
                allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"])
 
 
@@ -112,7 +120,8 @@ def connect(platform, subdomain, values, *, name=None, account=None, push=None, 
                              next_poll_at=utcnow())
             db.session.add(target)
         target.brand_key = key
-        secret = _save(target, cls, identity, settings, credentials, name, push)
+        # The adapter's credentials: verifying may have refreshed the submitted ones.
+        secret = _save(target, cls, identity, settings, adapter.credentials, name, push)
         try:
             db.session.commit()
         except IntegrityError:
@@ -146,6 +155,10 @@ def _save(account, cls, identity, settings, credentials, name, push) -> str:
     account.name = (name or f"{cls.label} {identity.handle}")[:255]
     account.settings = settings
     account.credentials_sealed = box().seal(credentials)
+    # A new version: a refresh still running with the old credentials cannot overwrite these.
+    account.credentials_version = 0 if account.id is None else Account.credentials_version + 1
+    account.credentials_expire_at = cls.credentials_expire_at(credentials)
+    account.credentials_failed_at = account.credentials_error = None
     account.brand_user_id = identity.user_id
     account.brand_handle = identity.handle
     account.active = True

@@ -20,6 +20,7 @@ from plugin.models import Account
 from plugin.models import Installation
 from plugin.platforms import REGISTRY
 from plugin.platforms.errors import PlatformError
+from plugin.usage import usage_today
 from plugin.secrets_box import box
 
 
@@ -155,17 +156,25 @@ def remove_account(account_id, yes):
 
 @accounts_cli.command("list")
 def list_accounts():
-    """Show every account with its health (intake, replies, platform pauses)."""
+    """Show every account with its health (intake, replies, platform pauses, credentials) and
+    today's usage (UTC: platform calls, 429s, billed reads against any daily budget)."""
     rows = db.session.scalars(select(Account).order_by(Account.id)).all()
     if not rows:
         click.echo("No accounts.")
+    usage = usage_today()
     for account in rows:
-        health = account_health(account)
+        health = account_health(account, usage.get(account.id))
+        today = health["usage_today"]
+        budget = f"/{health['daily_read_budget']}" if health["daily_read_budget"] else ""
         click.echo(f"{account.id}\t{account.platform}\t{account.subdomain}\t{account.name}\t"
                    f"{health['state']}\tlast success: {health['last_success_at'] or 'never'}\t"
-                   f"last error: {health['last_error'] or health['last_reply_error'] or '-'}"
+                   f"last error: {health['last_error'] or health['last_reply_error'] or '-'}\t"
+                   f"today: calls {today['calls']}, rate-limited {today['rate_limited']}, "
+                   f"billed reads {today['billed_reads']}{budget}"
                    + (f"\tpaused until {health['paused_until']}: {health['pause_reason']}"
-                      if health["paused_until"] else ""))
+                      if health["paused_until"] else "")
+                   + (f"\tcredentials expire {health['credentials_expire_at']}"
+                      if health["credentials_expire_at"] else ""))
 
 
 @installations_cli.command("add")

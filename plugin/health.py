@@ -22,21 +22,43 @@ from plugin.models import ReplyLedger
 from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.pauses import is_paused
+from plugin.platforms import REGISTRY
+from plugin.platforms.base import Adapter
+from plugin.platforms.errors import BudgetSpent
+from plugin.usage import COUNTERS
+from plugin.usage import read_budget
+from plugin.usage import usage_today
 
 bp = Blueprint("health", __name__)
 # An account whose poll is this much (or two intervals) past due is stalled.
 STALL_AFTER = timedelta(minutes=3)
+# Credentials that expire this soon (and that Murmur cannot renew) make the account "expiring".
+EXPIRY_WARNING = timedelta(days=7)
 
 
-def account_health(account: Account) -> dict:
-    """One account's health as operators see it: intake, replies, and any platform pause.
+def account_health(account: Account, usage: dict | None = None) -> dict:
+    """One account's health as operators see it: intake, replies, any platform pause, its
+    credentials and today's usage (`usage`, from `usage_today`, else read here).
 
-    States, in this order: inactive; paused (the platform asked us to wait: intake resumes by
-    itself at `paused_until`); failing (the last poll failed); replies_failing (the last reply
-    failed); stalled (no poll for well past its schedule: is the worker running?); waiting
-    (never polled yet); ok.
+    States, in this order: inactive; reconnect (the platform refused the credentials and no
+    refresh fixed it: an admin must reconnect the account); paused (the platform asked us to
+    wait: intake resumes by itself at `paused_until`); budget_spent (the daily read budget is
+    spent: intake resumes at 00:00 UTC); failing (the last poll failed); replies_failing (the
+    last reply failed); stalled (no poll for well past its schedule: is the worker running?);
+    expiring (credentials Murmur cannot refresh expire within 7 days: reconnect before
+    `credentials_expire_at`); waiting (never polled yet); ok.
     """
     now = utcnow()
+    if usage is None:
+        usage = usage_today([account.id]).get(account.id)
+    usage = usage or dict.fromkeys(COUNTERS, 0)
+    budget_spent = bool(account.last_error and account.last_error.startswith(
+        BudgetSpent.code) and account.next_poll_at and account.next_poll_at > now)
+    reconnect = account.credentials_failed_at is not None and (
+        account.last_success_at is None or account.credentials_failed_at >= account.last_success_at)
+    expiring = (account.credentials_expire_at is not None
+                and account.credentials_expire_at < now + EXPIRY_WARNING
+                and not _refreshes(account.platform))
     interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
     last_reply = db.session.execute(
         select(ReplyLedger.status, ReplyLedger.error).where(ReplyLedger.account_id == account.id)
@@ -46,8 +68,12 @@ def account_health(account: Account) -> dict:
     paused = is_paused(account, now)
     if not account.active:
         state = "inactive"
+    elif reconnect:
+        state = "reconnect"
     elif paused:
         state = "paused"
+    elif budget_spent:
+        state = "budget_spent"
     elif account.last_error and (account.last_success_at is None
                                  or account.last_error_at > account.last_success_at):
         state = "failing"
@@ -55,6 +81,8 @@ def account_health(account: Account) -> dict:
         state = "replies_failing"
     elif overdue:
         state = "stalled"
+    elif expiring:
+        state = "expiring"
     elif account.last_success_at is None:
         state = "waiting"
     else:
@@ -65,10 +93,22 @@ def account_health(account: Account) -> dict:
         "last_error": account.last_error, "last_error_at": _iso(account.last_error_at),
         "next_poll_at": _iso(account.next_poll_at),
         "consecutive_failures": account.consecutive_failures,
-        "paused_until": _iso(account.paused_until) if paused else None,
-        "pause_reason": account.pause_reason if paused else None,
+        "paused_until": _iso(account.paused_until if paused else
+                             account.next_poll_at if budget_spent else None),
+        "pause_reason": (account.pause_reason if paused else
+                         "daily read budget spent" if budget_spent else None),
         "last_reply_error": reply_error,
+        "credentials_expire_at": _iso(account.credentials_expire_at),
+        "credentials_error": account.credentials_error if reconnect else None,
+        "usage_today": usage,
+        "daily_read_budget": read_budget(account),
     }
+
+
+def _refreshes(platform) -> bool:
+    """Whether the platform's adapter renews its own credentials (no reconnect needed)."""
+    cls = REGISTRY.get(platform)
+    return cls is not None and cls.refresh_credentials is not Adapter.refresh_credentials
 
 
 def _iso(value):
@@ -110,7 +150,9 @@ def healthz():
     if not is_operator():
         return jsonify(status="ok", database="ok")
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
-    return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts])
+    usage = usage_today()
+    return jsonify(status="ok", database="ok",
+                   accounts=[account_health(a, usage.get(a.id)) for a in accounts])
 
 
 class _DatabaseCollector:
@@ -134,12 +176,31 @@ class _DatabaseCollector:
         health = GaugeMetricFamily("murmur_accounts", "Accounts by intake health",
                                    labels=["platform", "state"])
         counts = {}
+        usage = usage_today()
         for account in db.session.scalars(select(Account)):
-            key = (account.platform, account_health(account)["state"])
+            key = (account.platform, account_health(account, usage.get(account.id))["state"])
             counts[key] = counts.get(key, 0) + 1
         for key, count in counts.items():
             health.add_metric(list(key), count)
         yield health
+        yield from _usage_metrics(usage)
+
+
+USAGE_METRICS = {
+    "calls": "Platform calls made today (UTC) by account",
+    "rate_limited": "Platform answers today (UTC) that said to slow down, by account",
+    "billed_reads": "Billed reads (posts a paid API counts) today (UTC) by account",
+}
+
+
+def _usage_metrics(usage):
+    platforms = dict(db.session.execute(select(Account.id, Account.platform)).all())
+    for name, about in USAGE_METRICS.items():
+        family = GaugeMetricFamily(f"murmur_platform_{name}_today", about,
+                                   labels=["platform", "account"])
+        for account_id, counters in usage.items():
+            family.add_metric([platforms.get(account_id, ""), str(account_id)], counters[name])
+        yield family
 
 
 @bp.get("/metrics")

@@ -1,11 +1,13 @@
 """Database models: installations, accounts, mentions, the reply ledger, Zendesk events, used
 admin forms, OAuth clients and sign-ins under way."""
+from datetime import date
 from datetime import datetime
 from datetime import timezone
 
 from sqlalchemy import JSON
 from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
@@ -94,8 +96,27 @@ class Account(db.Model):
     # A pause the platform asked for (429, a spent window), honoured by every process.
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pause_reason: Mapped[str | None] = mapped_column(String(255))
+    # Credentials that change after connect: each write bumps the version (compare-and-swap),
+    # one process at a time refreshes them (the lease), and a refusal no refresh fixed is kept.
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    credentials_expire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credentials_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credentials_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AccountUsage(db.Model):
+    """Platform calls, 429s and billed reads of one account on one UTC day."""
+
+    __tablename__ = "account_usage"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rate_limited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    billed_reads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StoredMention(db.Model):
@@ -127,6 +148,8 @@ class StoredMention(db.Model):
     sentiment_label: Mapped[str] = mapped_column(String(16))
     filtered_reason: Mapped[str | None] = mapped_column(String(64))
     raw: Mapped[dict] = mapped_column(JSON)
+    # The post's files as `Attachment` fields, for Zendesk's file_urls.
+    attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -32,6 +32,7 @@ from plugin.platforms.connect import sign_in_flow
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import Refused
+from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.secrets_box import box
 from plugin.zendesk.channel import public_url
@@ -92,7 +93,7 @@ def _client(platform, flow, server) -> OAuthClient:
     client = db.session.scalar(found)
     if client is not None:
         return client
-    registered = flow.register(platform_http(server), redirect)
+    registered = flow.register(platform_http(platform, server), redirect)
     db.session.add(OAuthClient(
         platform=platform, server=server, redirect_uri=redirect,
         client_id=registered.client_id,
@@ -105,11 +106,16 @@ def _client(platform, flow, server) -> OAuthClient:
     return db.session.scalar(found)
 
 
-def platform_http(server: str, secrets=()) -> PlatformHTTP:
-    """The guarded client for calls to a sign-in server (public addresses only, timeouts)."""
+def platform_http(platform: str, server: str, secrets=None) -> PlatformHTTP:
+    """The guarded client for calls to a sign-in server (public addresses only, timeouts).
+
+    It signs nothing; `secrets` (name → value) are only blotted out of its error messages.
+    """
     cfg = current_app.config
-    return PlatformHTTP(server, timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
-                        backoff=cfg["PLATFORM_RETRY_BACKOFF"], secrets=secrets,
+    return PlatformHTTP(server, credentials=LocalCredentials(secrets or {}),
+                        user_agent=adapter_class(platform).user_agent,
+                        timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
+                        backoff=cfg["PLATFORM_RETRY_BACKOFF"],
                         allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"])
 
 
@@ -144,8 +150,10 @@ def exchange(sign_in: OAuthSignIn, code: str) -> tuple[str, list[Candidate]]:
     body = oauth.prepare_request_body(code=code, redirect_uri=client.redirect_uri,
                                       code_verifier=verifier, client_secret=secret,
                                       include_client_id=True)
-    http = platform_http(client.server, secrets=[code, verifier, secret])
-    answer = http.post(flow.token_url(client.server), data=body, headers=FORM_ENCODED)
+    http = platform_http(client.platform, client.server,
+                         secrets={"code": code, "verifier": verifier, "client_secret": secret})
+    answer = http.post(flow.token_url(client.server), data=body, headers=FORM_ENCODED,
+                       authenticate=False)
     try:
         token = oauth.parse_request_body_response(answer.text)
     except OAuth2Error as exc:

@@ -11,7 +11,10 @@ from sqlalchemy import text
 from plugin import create_app
 from plugin import accounts
 from plugin.db import db
+from plugin.platforms import REGISTRY
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.rotating import FakeTokenServer
+from tests.fakes.rotating import RotatingAdapter
 from tests.fakes.server import LiveServer
 from tests.fakes.zaf_signing import PUBLIC_PEM
 from tests.fakes.zendesk import FakeZendesk
@@ -125,3 +128,21 @@ def connect(app, mastodon):
         return accounts.connect("mastodon", subdomain, settings)
 
     return _connect
+
+
+@pytest.fixture
+def tokens(monkeypatch):
+    """A fake platform with expiring access and single-use rotating refresh tokens, its
+    test-only adapter registered as `rotating`."""
+    monkeypatch.setitem(REGISTRY, RotatingAdapter.name, RotatingAdapter)
+    fake = FakeTokenServer(refresh_latency=0.3)
+    with LiveServer(fake.app) as live:
+        fake.url = live.url
+        yield fake
+
+
+@pytest.fixture
+def rotating_account(app, tokens):
+    """An account connected on the `tokens` fake with a fresh grant."""
+    account, _ = accounts.connect("rotating", "acme", {"base_url": tokens.url, **tokens.grant()})
+    return account

@@ -121,7 +121,7 @@ def test_accounts_list_shows_health(app, runner, mastodon):
     mastodon.revoke_token()
     intake.poll_account(account_id)
     failing = runner.invoke(args=["accounts", "list"]).stdout.strip()
-    assert "\tfailing\t" in failing
+    assert "\treconnect\t" in failing
     assert "last error: platform_auth_failed: The platform refused our credentials (401)" \
         in failing
     assert f"last success: {success.isoformat()}" in failing  # the last good poll stays

@@ -39,7 +39,8 @@ def test_healthz_reports_each_account_without_secrets(client, connect, mastodon,
     assert body["status"] == "ok" and body["database"] == "ok"
     states = {a["id"]: a for a in body["accounts"]}
     assert {state: states[i]["state"] for state, i in ids.items()} == {
-        "waiting": "waiting", "ok": "ok", "failing": "failing"}
+        "waiting": "waiting", "ok": "ok", "failing": "reconnect"}  # a 401: no refresh helps
+    assert states[failing.id]["credentials_error"].startswith("platform_auth_failed")
     assert states[ok.id]["last_success_at"] and states[waiting.id]["last_success_at"] is None
     assert states[failing.id]["last_error"].startswith("platform_auth_failed")
     assert states[failing.id]["consecutive_failures"] == 1

@@ -3,6 +3,8 @@ leases are short and renewed; health says what is happening."""
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy import update
 
 from plugin import create_app
 from plugin.intake import polling as intake
@@ -13,6 +15,9 @@ from plugin.models import utcnow
 from plugin.pauses import LEASE
 from tests.conftest import OPERATOR
 from tests.fakes.mastodon import FakeMastodon
+from tests.sidebar.conftest import installation  # noqa: F401 - fixtures of the sidebar tests
+from tests.sidebar.conftest import sidebar_get  # noqa: F401
+from tests.sidebar.conftest import social_ticket  # noqa: F401
 
 
 def other_process(app):
@@ -150,3 +155,35 @@ def test_a_pull_never_reaches_an_account_in_auth_back_off(client, connect, masto
     for _ in range(3):
         assert client.post("/channel/pull", data={"metadata": metadata}).status_code == 200
     assert calls(mastodon) == before
+
+
+def test_a_pause_learnt_by_the_worker_holds_pull_and_sidebar_until_its_reset(
+        app, sidebar_get, social_ticket, zendesk, mastodon):
+    account_id = db.session.scalar(select(Account.id))
+    mastodon.mention(social_ticket.customer, "<p>Still waiting for my order</p>")
+    mastodon.fail_next(1, status=429, retry_after=600, path_prefix="/api/v1/notifications")
+    intake.poll_account(account_id)  # the worker's poll learns the pause
+    db.session.rollback()
+    polled_at = db.session.get(Account, account_id).last_polled_at
+    before = calls(mastodon)
+
+    # Zendesk pulls (another thread, like another process): no inline fetch, no poll queued.
+    assert zendesk.pull(social_ticket.instance).json()["external_resources"] == []
+    # The sidebar: stored posts, marked rate-limited, and not one request to the platform.
+    body = sidebar_get(social_ticket.ticket_id, social_ticket.requester_id).get_json()
+    assert body["state"] == "found" and body["stale"] is True
+    assert body["stale_code"] == "rate_limited"
+    assert [p["text"] for p in body["posts"]] == [
+        "@mastodonpy_test My order is late and I'm annoyed"]
+    assert calls(mastodon) == before
+    db.session.rollback()
+    assert db.session.get(Account, account_id).last_polled_at == polled_at
+
+    db.session.execute(update(Account).where(Account.id == account_id).values(
+        paused_until=utcnow() - timedelta(seconds=1),
+        next_poll_at=utcnow() - timedelta(seconds=1)))  # the reset has passed
+    db.session.commit()
+    assert zendesk.pull_until_empty(social_ticket.instance) == 1  # the pull polls again
+    body = sidebar_get(social_ticket.ticket_id, social_ticket.requester_id).get_json()
+    assert body["stale"] is False  # fetched from the platform again
+    assert "Still waiting for my order" in [p["text"] for p in body["posts"]][0]

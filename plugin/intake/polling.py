@@ -67,7 +67,7 @@ def poll_account(account_id: int):
     started = utcnow()
     account = db.session.get(Account, account_id)
     try:
-        adapter = adapter_for(account, lease_until=lease)
+        adapter = adapter_for(account, lease_until=lease, intake=True)
         batch = adapter.fetch_mentions(account.cursor, account.backfill_since)
         result = pipeline.ingest(account, adapter, batch.mentions, cursor=batch.cursor)
     except PlatformError as exc:

@@ -18,13 +18,18 @@ from plugin.platforms.catalogue import N_
 from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
+from plugin.platforms.errors import MediaRefused
 from plugin.platforms.errors import NotConfigured
+from plugin.platforms.errors import NotShared
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import USER_AGENT
+from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
+from plugin.platforms.text import TextRules
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,69 @@ class Profile:
     followers_count: int | None = None
 
 
+ATTACHMENT_KINDS = ("image", "video", "gif", "audio", "other")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a post carries: its kind (one of `ATTACHMENT_KINDS`), where it is, and its alt
+    text. `mime_type` and `preview_url` are set when the platform says them."""
+
+    kind: str
+    url: str
+    description: str = ""
+    mime_type: str | None = None
+    preview_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file an agent attached to a reply, fetched and ready to go to the platform."""
+
+    filename: str
+    mime_type: str
+    content: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """What one reply may carry on a platform (as far as it tells): how many files, which
+    MIME types, and the largest size for a MIME type's family (`image/`, `video/`, ...)."""
+
+    max_count: int
+    mime_types: frozenset
+    max_bytes: dict = field(default_factory=dict)
+
+    def count_refusal(self, count: int) -> str | None:
+        """Why `count` files cannot go with one reply, or None if they can."""
+        if count > self.max_count:
+            return (f"at most {self.max_count} attachments go with one reply; this one has "
+                    f"{count}")
+        return None
+
+    def largest(self) -> int | None:
+        """The most bytes any one file may have, if the platform says."""
+        return max(self.max_bytes.values(), default=None)
+
+    def refusal(self, files: list) -> str | None:
+        """Why `files` (`Upload`s) cannot go with one reply, or None if they can."""
+        if reason := self.count_refusal(len(files)):
+            return reason
+        for upload in files:
+            if upload.mime_type not in self.mime_types:
+                return f"{upload.filename} is {upload.mime_type}, a type it does not take"
+            limit = self.max_bytes.get(upload.mime_type.split("/", 1)[0])
+            if limit is not None and len(upload.content) > limit:
+                return (f"{upload.filename} is {_megabytes(len(upload.content))}; "
+                        f"the limit is {_megabytes(limit)}")
+        return None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
+
+
 @dataclass(frozen=True)
 class Mention:
     """One public post, normalised. Every adapter and entry point produces this shape."""
@@ -62,6 +130,10 @@ class Mention:
     thread_id: str | None = None
     visibility: str = "public"
     is_repost: bool = False
+    # How many people liked the post, where the platform says (capability "likes").
+    likes: int | None = None
+    # Its files, where the platform shares them (capability "media").
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
@@ -111,11 +183,19 @@ class SettingField:
 
 REPLY_MODES = ("split", "refuse")
 
+# What a platform may or may not let Murmur do beyond intake and replies. An adapter declares
+# the ones it has; the sidebar says plainly what a platform does not share.
+HISTORY = "history"  # a customer's recent public posts
+PROFILE = "profile"  # a customer's profile, and finding a customer by handle
+MEDIA = "media"  # attachments in mentions and in replies
+LIKES = "likes"  # how many people liked a post
+CAPABILITIES = (HISTORY, PROFILE, MEDIA, LIKES)
+
 
 # The adapter methods that read platform answers; a mis-shaped answer in any of them is a
 # `Malformed` platform failure, never a KeyError deep in our code.
 PARSING_METHODS = ("verify", "fetch_mentions", "resolve_threads", "post_reply", "recent_posts",
-                   "profile", "lookup", "reply_limit", "measure")
+                   "profile", "lookup", "text_rules", "media_rules")
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
@@ -146,6 +226,8 @@ class Adapter(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     intake: ClassVar[frozenset] = frozenset({"poll"})
+    # The optional capabilities (CAPABILITIES) this platform has.
+    capabilities: ClassVar[frozenset] = frozenset()
     fields: ClassVar[tuple] = ()
     default_base_url: ClassVar[str | None] = None
     # Environment names of the app-level settings the platform needs (one developer app per
@@ -170,16 +252,32 @@ class Adapter(ABC):
                                "then save again.")),
     }
 
+    # Sent with every request to the platform (some platforms require their own form).
+    user_agent: ClassVar[str] = USER_AGENT
+
     def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
-                 backoff=0.5, guard=None, allow_loopback=False):
+                 backoff=0.5, guard=None, store=None, allow_loopback=False):
         self.settings = settings
-        self.credentials = credentials
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
-        self.http = PlatformHTTP(self.base_url, headers=self.auth_headers(), timeout=timeout,
-                                 backoff=backoff, rate_limit=self.rate_limit,
-                                 secrets=list(credentials.values()), guard=guard,
-                                 allow_loopback=allow_loopback)
+        self.http = self.transport(store or LocalCredentials(credentials), guard=guard,
+                                   timeout=timeout, backoff=backoff,
+                                   allow_loopback=allow_loopback)
+
+    def transport(self, store, **options) -> PlatformHTTP:
+        """The one place an adapter's HTTP session is made: this adapter's hooks, wired in."""
+        refreshes = type(self).refresh_credentials is not Adapter.refresh_credentials
+        return PlatformHTTP(self.base_url, credentials=store, auth=self.auth,
+                            refresh=self.refresh_credentials if refreshes else None,
+                            expires_at=self.credentials_expire_at, classify=self.classify,
+                            billed_reads=self.billed_reads, most_billed=self.most_billed_reads,
+                            own_hosts=self.own_hosts(), user_agent=self.user_agent,
+                            rate_limit=self.rate_limit, **options)
+
+    @property
+    def credentials(self) -> dict:
+        """The account's credentials as they are now (a refresh may have replaced them)."""
+        return self.http.credentials.current
 
     @classmethod
     def clean_settings(cls, values: dict, allow_http=False) -> tuple[dict, dict]:
@@ -239,9 +337,50 @@ class Adapter(ABC):
                 return field_name, template, {"platform": cls.label}
         return exc.field, exc.template, exc.params
 
-    def auth_headers(self) -> dict:
-        """Headers that authenticate every request to the platform."""
-        return {}
+    def auth(self, credentials: dict):
+        """A `requests.auth.AuthBase` that signs one request with `credentials` (a bearer
+        token, an OAuth 1.0a signature), or None. Called for every request to `own_hosts`.
+
+        :raise NotConfigured: the credentials lack what the platform needs.
+        """
+        return None
+
+    def own_hosts(self) -> set[str]:
+        """Hosts besides the API base URL's that may receive the account's credentials."""
+        return set()
+
+    def classify(self, response):
+        """The typed error a platform answer stands for, or None to apply the status rules
+        (401/403 AuthFailed, 429 RateLimited, other 4xx Refused, 5xx Unavailable).
+
+        Platforms override it for their own shapes: an error inside a 200, throttling sent as
+        400/403 with a code (`RateLimited`), an expired token (`CredentialsExpired`, which
+        triggers a refresh), a post that may not be answered (`ReplyNotAllowed`).
+        """
+        return None
+
+    def refresh_credentials(self, credentials: dict) -> dict:
+        """New credentials from `credentials` (e.g. spending a rotating refresh token).
+
+        Only adapters whose credentials change after connect override this; the transport
+        calls it at most once at a time per account and stores the result atomically.
+
+        :raise AuthFailed: the grant is revoked: the account must be reconnected.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def credentials_expire_at(cls, credentials: dict) -> datetime | None:
+        """When `credentials` stop working (None: not known to expire)."""
+        return None
+
+    def billed_reads(self, response) -> int:
+        """How many billed reads (posts a paid API counts) one answer cost."""
+        return 0
+
+    def most_billed_reads(self, method: str, url: str, params) -> int:
+        """The most billed reads a call could cost (e.g. its page size), asked before it."""
+        return 0
 
     def rate_limit(self, headers) -> tuple[int | None, datetime | None]:
         """Calls left in the platform's rate-limit window and when it resets, from headers."""
@@ -268,12 +407,8 @@ class Adapter(ABC):
         return {m.external_id: m.thread_id or m.external_id for m in mentions}
 
     @abstractmethod
-    def reply_limit(self) -> int:
-        """The most characters (as `measure` counts them) one reply may have."""
-
-    def measure(self, text: str) -> int:
-        """The length of `text` as the platform counts it."""
-        return len(text)
+    def text_rules(self) -> TextRules:
+        """The limits one post must keep (see `plugin.platforms.text`)."""
 
     def reply_prefix(self, target: dict) -> str:
         """Text every reply part must start with (for example the customer's @handle)."""
@@ -291,24 +426,55 @@ class Adapter(ABC):
             return words[1] if len(words) > 1 else ""
         return text
 
-    @abstractmethod
-    def post_reply(self, target: dict, text: str, idempotency_key: str) -> Posted:
-        """Post `text` (already within the limit) as a reply to `target`."""
+    def media_rules(self) -> MediaRules | None:
+        """What a reply may carry as attachments here (capability "media"); None when replies
+        take none."""
+        return None
+
+    def check_media(self, files: list[Upload] | int) -> None:
+        """Refuse `files` (or, before they are fetched, a count of files) unless one reply can
+        carry them all. Called before anything is posted.
+
+        :raise MediaRefused: the platform takes no attachments, or not these.
+        """
+        if not files:
+            return
+        rules = self.media_rules() if MEDIA in self.capabilities else None
+        if rules is None:
+            raise MediaRefused(f"{self.label} replies cannot carry attachments; nothing was "
+                               "posted. Send the reply without them, or link to the file.")
+        reason = (rules.count_refusal(files) if isinstance(files, int)
+                  else rules.refusal(files))
+        if reason:
+            raise MediaRefused(f"On {self.label}, {reason}. Nothing was posted.")
 
     @abstractmethod
+    def post_reply(self, target: dict, text: str, idempotency_key: str,
+                   files: tuple[Upload, ...] = ()) -> Posted:
+        """Post `text` (already within the limit) as a reply to `target`, with `files`
+        (already passed by `check_media`) uploaded and attached."""
+
     def recent_posts(self, author: Author, limit: int = 20) -> list[Mention]:
-        """The author's recent public posts, newest first."""
+        """The author's recent public posts, newest first (capability "history").
 
-    @abstractmethod
+        :raise NotShared: the platform does not share them.
+        """
+        raise NotShared(HISTORY, self.label)
+
     def profile(self, author: Author) -> Profile:
-        """The author's current public profile."""
+        """The author's current public profile (capability "profile").
 
-    @abstractmethod
+        :raise NotShared: the platform does not share it.
+        """
+        raise NotShared(PROFILE, self.label)
+
     def lookup(self, handle: str) -> Author:
-        """The author behind a handle as an agent types it (`@user@domain`, `user`).
+        """The author behind a handle as an agent types it (capability "profile").
 
         :raise Refused: no such author (status 404).
+        :raise NotShared: the platform does not let Murmur look people up.
         """
+        raise NotShared(PROFILE, self.label)
 
     def is_own(self, mention: Mention, identity_user_id: str) -> bool:
         """Whether the brand account itself wrote `mention`."""
@@ -327,4 +493,9 @@ COMMON_FIELDS = (
     SettingField("backfill_days", N_("Backfill on connect (days)"),
                  N_("How far back to take in mentions when the account is first connected."),
                  required=False, default="7", max_int=90),
+    SettingField("daily_read_budget", N_("Daily read budget"),
+                 N_("Optional: the most billed reads (posts a paid API charges for) intake may "
+                    "use per UTC day; then it waits for the next day. Replies and the sidebar "
+                    "are never refused for it, but their reads count. Blank: no limit."),
+                 required=False, max_int=10**9),
 )

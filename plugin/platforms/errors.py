@@ -32,9 +32,15 @@ class NotConfigured(PlatformError):
 
 
 class AuthFailed(PlatformError):
-    """The platform refused our credentials (expired, revoked or wrong token)."""
+    """The platform refused our credentials (revoked or wrong): only a reconnect helps."""
 
     code = "platform_auth_failed"
+
+
+class CredentialsExpired(AuthFailed):
+    """The credentials ran out (an access token's lifetime): refreshing them may help."""
+
+    code = "platform_credentials_expired"
 
 
 class RateLimited(PlatformError):
@@ -52,6 +58,22 @@ class Refused(PlatformError):
     code = "platform_refused"
 
 
+class ReplyNotAllowed(Refused):
+    """The platform does not let this account answer this post (the author limited replies,
+    blocked the brand, or the conversation is closed): the agent must answer another way."""
+
+    code = "reply_not_allowed"
+
+
+class BudgetSpent(RateLimited):
+    """The account's daily read budget would be exceeded: intake waits for the next UTC day."""
+
+    code = "read_budget_spent"
+
+    def __init__(self, message: str, *, resume_at: datetime):
+        super().__init__(message, resume_at=resume_at, status=None)
+
+
 class Unavailable(PlatformError):
     """The platform could not be reached or answered with a server error."""
 
@@ -64,15 +86,34 @@ class Malformed(Unavailable):
     code = "platform_malformed"
 
 
+class MediaRefused(PlatformError):
+    """A reply's attachments cannot go to the platform (none allowed, a type, size or count
+    over its limits); nothing was posted."""
+
+    code = "reply_media_refused"
+
+
+class NotShared(PlatformError):
+    """The platform does not offer this (a customer's posts, profiles, media …) to Murmur."""
+
+    code = "not_shared"
+
+    def __init__(self, capability: str, platform: str):
+        super().__init__(f"{platform} does not share this with Murmur ({capability}).")
+        self.capability = capability
+
+
 class ReplyTooLong(PlatformError):
-    """A reply exceeds the platform's length limit and the account refuses to split."""
+    """A reply exceeds one of the platform's length limits and may not be split."""
 
     code = "reply_too_long"
 
-    def __init__(self, length: int, limit: int, platform: str):
-        super().__init__(
-            f"The reply is {length} characters as {platform} counts them; the limit is {limit}. "
-            "Shorten it, or let Murmur split long replies in the account settings."
-        )
+    def __init__(self, length: int, limit: int, unit: str, platform: str, can_thread: bool):
+        advice = ("Shorten it, or let Murmur split long replies in the account settings."
+                  if can_thread else f"Shorten it: {platform} replies cannot be split into a "
+                                     "thread.")
+        super().__init__(f"The reply is {length} {unit} as {platform} counts them; the limit "
+                         f"is {limit}. {advice}")
         self.length = length
         self.limit = limit
+        self.unit = unit

@@ -1,4 +1,5 @@
-"""One HTTP client for every adapter: timeouts, retries on transient failures, typed errors."""
+"""Each account's transport: signed requests to its own hosts only, timeouts, retries on
+transient failures, typed errors, refreshed credentials, counted calls."""
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -12,6 +13,7 @@ from urllib3.util import Retry
 
 from plugin.platforms.catalogue import N_
 from plugin.platforms.errors import AuthFailed
+from plugin.platforms.errors import CredentialsExpired
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
@@ -20,6 +22,8 @@ from plugin.platforms.errors import Unavailable
 
 USER_AGENT = "Murmur/1.0 (+https://murmur.example)"
 DEFAULT_BACKOFF = timedelta(seconds=60)
+# Credentials this close to their expiry are refreshed before a call rather than after a 401.
+REFRESH_AHEAD = timedelta(minutes=2)
 
 
 def check_base_url(url: str, allow_http: bool) -> str:
@@ -52,13 +56,24 @@ class OtherHost(requests.RequestException):
     """A platform tried to send us (with our credentials) to another host."""
 
 
+class BearerAuth(requests.auth.AuthBase):
+    """`Authorization: Bearer <token>` on each request it signs."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
 class LocalGuard:
     """A pause kept in memory by one client (an adapter not bound to a stored account)."""
 
     def __init__(self):
         self.paused_until = None
 
-    def before_call(self):
+    def before_call(self, most_billed=0):
         """:raise RateLimited: the pause this client learnt has not ended."""
         if self.paused_until and datetime.now(timezone.utc) < self.paused_until:
             raise RateLimited(f"Paused until {self.paused_until:%H:%M:%S} UTC.",
@@ -68,32 +83,68 @@ class LocalGuard:
         """Keep the later of the current pause and `until`."""
         self.paused_until = max(self.paused_until or until, until)
 
+    def record_call(self, rate_limited, billed_reads):
+        """Nothing to count for a client without an account."""
+
+
+class LocalCredentials:
+    """Credentials held by one client only (an adapter not bound to a stored account)."""
+
+    def __init__(self, credentials: dict):
+        self.current = dict(credentials)
+        self.version = 0
+
+    def refreshed(self, seen_version: int, refresh, expires_at) -> dict:
+        """The credentials after `seen_version`: refreshed by `refresh` unless already newer."""
+        if self.version == seen_version:
+            self.current = refresh(dict(self.current))
+            self.version += 1
+        return self.current
+
+    def newer_than(self, version: int) -> bool:
+        """Whether these credentials have been replaced since `version`."""
+        return self.version != version
+
+    def failed(self, error):
+        """Nothing to record for a client without an account."""
+
 
 class PlatformHTTP:
-    """A `requests.Session` bound to one API base URL and credential.
+    """One account's transport: a `requests.Session` bound to its API and credentials.
+
+    Each request to one of `own_hosts` is signed by `auth(credentials)` with the credentials
+    current at that moment; a request to any other host (a media URL, a Link header) goes out
+    with no credentials at all. Answers are classified by `classify` (a platform's own error
+    shapes, even in a 200) before the status-code rules. Credentials that `classify` calls
+    expired are refreshed through `refresh` (one refresh at a time per account, see the
+    store) and the request repeated once; credentials about to expire are refreshed first.
 
     GETs are retried on connection errors and 502/503/504 with a short back-off; POSTs
-    are not, since only the caller knows whether a repeat is safe. Any error status becomes
-    a typed `PlatformError`.
+    are not, since only the caller knows whether a repeat is safe. Every answered call is
+    counted on the guard (calls, 429s, billed reads).
     """
 
-    def __init__(self, base_url, *, headers=None, timeout=10.0, retries=2, backoff=0.5,
-                 rate_limit=None, secrets=(), guard=None, allow_loopback=False):
+    def __init__(self, base_url, *, auth=None, credentials=None, refresh=None, expires_at=None,
+                 classify=None, billed_reads=None, most_billed=None, own_hosts=(),
+                 user_agent=USER_AGENT, timeout=10.0, retries=2, backoff=0.5, rate_limit=None,
+                 guard=None, allow_loopback=False):
         self.base_url = base_url
         self.host = urlsplit(base_url).hostname
-        # Headers that carry credentials: never sent to any host but the account's own.
-        self._credential_headers = {name: None for name in (headers or {})}
-        # Values never to repeat in an error message (a platform may echo a token back).
-        self._secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 6),
-                               key=len, reverse=True)
+        self.own_hosts = {self.host, *own_hosts}
+        self.credentials = credentials or LocalCredentials({})
+        self._auth = auth or (lambda credentials: None)
+        self._refresh = refresh
+        self._expires_at = expires_at or (lambda credentials: None)
+        self._classify = classify or (lambda response: None)
+        self._billed_reads = billed_reads or (lambda response: 0)
+        self._most_billed = most_billed or (lambda method, url, params: 0)
         self.timeout = timeout
         self._rate_limit = rate_limit or (lambda headers: (None, None))
-        # Where pauses are kept and checked: the account's (shared by every process), or,
-        # for an adapter used without an account, this object's own.
+        # Where pauses and usage are kept and checked: the account's (shared by every
+        # process), or, for an adapter used without an account, this object's own.
         self.guard = guard or LocalGuard()
         self.session = requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        self.session.headers.update(headers or {})
+        self.session.headers.update({"User-Agent": user_agent, "Accept": "application/json"})
         # Retry-After is not slept out inside a call (urllib3 would block a worker for the
         # whole window and retry 429s): it travels on the error as `resume_at`, and the
         # account's poll schedule honours it.
@@ -116,8 +167,9 @@ class PlatformHTTP:
         if response.is_redirect:
             target = urlsplit(requests.compat.urljoin(response.url,
                                                       response.headers["Location"]))
-            if target.hostname != self.host:
-                raise OtherHost(f"{self.host} redirected to another host, {target.hostname}.")
+            if target.hostname != urlsplit(response.url).hostname:
+                raise OtherHost(f"{urlsplit(response.url).hostname} redirected to another "
+                                f"host, {target.hostname}.")
         return response
 
     def url(self, path_or_url: str) -> str:
@@ -126,21 +178,50 @@ class PlatformHTTP:
             return path_or_url
         return self.base_url + path_or_url
 
-    def request(self, method, path_or_url, **kwargs) -> requests.Response:
+    def request(self, method, path_or_url, *, authenticate=True, **kwargs) -> requests.Response:
         """Send a request and return the response if it succeeded.
 
-        :raise AuthFailed: 401 or 403.
-        :raise RateLimited: 429, or the last answer said the rate-limit window is spent.
-        :raise Refused: any other 4xx.
+        `authenticate=False` sends no credentials even to an own host (a token endpoint).
+
+        :raise CredentialsExpired: expired, and no refresh was possible.
+        :raise AuthFailed: 401 or 403 (or the platform's own way of saying so).
+        :raise RateLimited: 429 (or the platform's throttling code), or the last answer said
+            the rate-limit window is spent; `BudgetSpent` before a call that could exceed the
+            account's daily read budget.
+        :raise Refused: any other 4xx (`ReplyNotAllowed` when the platform says so).
         :raise Unavailable: a 5xx or no answer at all.
         """
-        self.guard.before_call()
-        kwargs.setdefault("timeout", self.timeout)
         url = self.url(path_or_url)
-        if urlsplit(url).hostname != self.host:  # e.g. a media URL elsewhere: no credentials
-            kwargs["headers"] = {**kwargs.get("headers", {}), **self._credential_headers}
+        self.guard.before_call(self._most_billed(method, url, kwargs.get("params")))
+        kwargs.setdefault("timeout", self.timeout)
+        signed = authenticate and urlsplit(url).hostname in self.own_hosts
+        if signed and self._refresh and self._expiring():
+            self._refresh_from(self.credentials.version)
+        response, version, error = self._answer(method, url, signed, kwargs)
+        if isinstance(error, AuthFailed) and signed and self._renewed(error, version):
+            response, _, error = self._answer(method, url, signed, kwargs)
+        if error is None:
+            remaining, reset = self._rate_limit(response.headers)
+            if remaining is not None and remaining <= 0 and reset:
+                # The window is spent: ask again after it resets.
+                self.guard.learned_pause(reset, "the platform's rate-limit window is used up")
+            return response
+        if isinstance(error, RateLimited):
+            reason = ("the platform answered 429 Too Many Requests" if error.status == 429
+                      else "the platform said Murmur is calling too often")
+            self.guard.learned_pause(error.resume_at, reason)
+        if isinstance(error, AuthFailed) and signed and response.status_code != 403:
+            # 403 may concern one action only (a missing scope); anything else is the account.
+            self.credentials.failed(error)
+        raise error
+
+    def _answer(self, method, url, signed, kwargs):
+        """Send once and count the call: the response, the credentials version that signed
+        it, and the error it stands for (or None)."""
+        version = self.credentials.version
+        auth = self._auth(self.credentials.current) if signed else None
         try:
-            response = self.session.request(method, url, **kwargs)
+            response = self.session.request(method, url, auth=auth, **kwargs)
         except InvalidIPAddress as exc:
             raise NotConfigured("%(host)s is a private or internal address; Murmur only "
                                 "connects to public servers.", field="base_url",
@@ -148,18 +229,36 @@ class PlatformHTTP:
         except OtherHost as exc:
             raise Refused(str(exc)) from exc
         except requests.RequestException as exc:
-            raise Unavailable(f"Could not reach {self.base_url}: {type(exc).__name__}.") from exc
-        if response.status_code < 400:
-            remaining, reset = self._rate_limit(response.headers)
-            if remaining is not None and remaining <= 0 and reset:
-                # The window is spent: ask again after it resets.
-                self.guard.learned_pause(reset, "the platform's rate-limit window is used up")
-            return response
+            raise Unavailable(f"Could not reach {urlsplit(url).hostname}: "
+                              f"{type(exc).__name__}.") from exc
         error = self._error_for(response)
-        if isinstance(error, RateLimited):
-            self.guard.learned_pause(error.resume_at, "the platform answered 429 Too Many "
-                                                      "Requests")
-        raise error
+        self.guard.record_call(isinstance(error, RateLimited), self._billed_reads(response))
+        return response, version, error
+
+    def _renewed(self, error, version) -> bool:
+        """Whether credentials newer than `version` are now at hand: stored meanwhile by
+        another process (a refresh, a reconnect), or, for expired ones, refreshed here."""
+        if self.credentials.newer_than(version):
+            return True
+        if isinstance(error, CredentialsExpired) and self._refresh:
+            self._refresh_from(version)
+            return True
+        return False
+
+    def _expiring(self) -> bool:
+        expires_at = self._expires_at(self.credentials.current)
+        return bool(expires_at and expires_at - datetime.now(timezone.utc) < REFRESH_AHEAD)
+
+    def _refresh_from(self, seen_version):
+        """New credentials (refreshed here, or by whoever refreshed `seen_version` first)."""
+        try:
+            self.credentials.refreshed(seen_version, self._refresh, self._expires_at)
+        except AuthFailed as exc:
+            # The refresh itself was refused (a revoked grant): only a reconnect helps now.
+            error = AuthFailed(f"Refreshing the credentials failed: {self.scrub(exc.message)}",
+                               status=exc.status)
+            self.credentials.failed(error)
+            raise error from exc
 
     def get(self, path_or_url, **kwargs):
         """GET and return the response."""
@@ -178,12 +277,22 @@ class PlatformHTTP:
 
     def scrub(self, text: str) -> str:
         """`text` with every credential of this account blotted out."""
-        for secret in self._secrets:
+        secrets = sorted((s for s in self.credentials.current.values()
+                          if isinstance(s, str) and len(s) >= 6), key=len, reverse=True)
+        for secret in secrets:
             text = text.replace(secret, "[redacted]")
         return text
 
     def _error_for(self, response):
+        """The typed error a response stands for, or None for a success."""
+        error = self._classify(response)
+        if error is not None:
+            error.message = self.scrub(error.message)
+            error.args = (error.message,)
+            return error
         status = response.status_code
+        if status < 400:
+            return None
         detail = self.scrub(_error_detail(response))
         if status == 429:
             resume_at = retry_after(response.headers) or self._rate_limit(response.headers)[1]

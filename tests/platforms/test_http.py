@@ -13,10 +13,14 @@ from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
+from plugin.platforms.errors import ReplyNotAllowed
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import BearerAuth
+from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
 from plugin.platforms.http import retry_after
+from tests.fakes.rotating import RotatingAdapter
 from tests.fakes.server import LiveServer
 
 
@@ -40,6 +44,12 @@ def scripted_app():
         return jsonify(error=f"scripted {code}"), code, headers
 
     return app
+
+
+def bearer(token):
+    """Transport options for an account whose credential is the bearer token `token`."""
+    return {"credentials": LocalCredentials({"token": token}),
+            "auth": lambda credentials: BearerAuth(credentials["token"])}
 
 
 @pytest.fixture
@@ -98,7 +108,7 @@ def test_success_returns_the_response(http, server):
 def test_sends_user_agent_and_bound_headers(server):
     seen = {}
     server.app.before_request(lambda: seen.update(request.headers))
-    PlatformHTTP(server.url, allow_loopback=True, headers={"Authorization": "Bearer t"}).get("/status/200")
+    PlatformHTTP(server.url, allow_loopback=True, **bearer("t")).get("/status/200")
     assert seen["Authorization"] == "Bearer t"
     assert seen["User-Agent"].startswith("Murmur/")
 
@@ -213,7 +223,7 @@ def test_a_spent_window_pauses_calls_until_it_resets(server):
 
 @pytest.mark.parametrize("status", [401, 422, 500])
 def test_error_texts_never_repeat_a_credential(server, status):
-    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5, secrets=["tok-3141592653"])
+    http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5, **bearer("tok-3141592653"))
     with pytest.raises((AuthFailed, Refused, Unavailable)) as raised:
         http.get(f"/status/{status}", params={"text": 1, "echo": "tok-3141592653"})
     assert "tok-3141592653" not in raised.value.message
@@ -225,7 +235,7 @@ def test_error_texts_never_repeat_a_credential(server, status):
                                   "100.64.0.1", "[fe80::1]"])
 def test_internal_addresses_are_refused_before_any_connection(host):
     http = PlatformHTTP(f"https://{host}:8443", backoff=0, timeout=2,
-                        headers={"Authorization": "Bearer secret"})
+                        **bearer("secret"))
     with pytest.raises(NotConfigured, match="private or internal address"):
         http.get("/api/v1/instance")
 
@@ -249,7 +259,7 @@ def test_redirects_to_another_host_are_refused_and_carry_no_credentials():
         redirector.add_url_rule("/go", "go", lambda: ("", 302, {"Location": elsewhere}))
         with LiveServer(redirector) as server:
             http = PlatformHTTP(server.url, allow_loopback=True, backoff=0, timeout=5,
-                                headers={"Authorization": "Bearer secret"})
+                                **bearer("secret"))
             with pytest.raises(Refused, match="redirected to another host"):
                 http.get("/go")
         assert other.app.seen == []
@@ -258,8 +268,87 @@ def test_redirects_to_another_host_are_refused_and_carry_no_credentials():
 def test_absolute_urls_on_another_host_go_out_without_credentials():
     with LiveServer(recording_app()) as other, LiveServer(recording_app()) as own:
         http = PlatformHTTP(own.url, allow_loopback=True, backoff=0, timeout=5,
-                            headers={"Authorization": "Bearer secret"})
+                            **bearer("secret"))
         http.get("/on-our-host")
         http.get(other.url.replace("127.0.0.1", "localhost") + "/media.png")
     assert own.app.seen[0]["Authorization"] == "Bearer secret"
     assert "Authorization" not in other.app.seen[0]
+
+
+def test_an_adapter_may_name_more_hosts_that_get_its_credentials():
+    with LiveServer(recording_app()) as other, LiveServer(recording_app()) as own:
+        http = PlatformHTTP(own.url, allow_loopback=True, backoff=0, timeout=5,
+                            own_hosts={"localhost"}, **bearer("secret"))
+        http.get(other.url.replace("127.0.0.1", "localhost") + "/upload")
+    assert other.app.seen[0]["Authorization"] == "Bearer secret"
+
+
+@pytest.fixture
+def rotating(tokens):
+    """The test-only rotating adapter on its fake, bound to no account."""
+    return RotatingAdapter({"base_url": tokens.url}, tokens.grant(), allow_http=True,
+                           allow_loopback=True, backoff=0)
+
+
+def test_each_platform_sends_its_own_user_agent(rotating, tokens):
+    seen = {}
+    tokens.app.before_request(lambda: seen.update(request.headers))
+    rotating.verify()
+    assert seen["User-Agent"] == RotatingAdapter.user_agent
+
+
+CLASSIFIED = [
+    # (method, path, error type, code): the platform's own shapes, not the status code
+    ("GET", "/api/error-in-200", Refused, "platform_refused"),
+    ("GET", "/api/throttled", RateLimited, "platform_rate_limited"),
+    ("POST", "/api/replies", ReplyNotAllowed, "reply_not_allowed"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "error", "code"), CLASSIFIED)
+def test_the_adapter_classifies_answers_before_the_status_rules(rotating, method, path, error,
+                                                                code):
+    with pytest.raises(error) as raised:
+        rotating.http.request(method, path)
+    assert raised.value.code == code
+
+
+def test_throttling_sent_as_400_pauses_like_a_429(rotating, tokens):
+    with pytest.raises(RateLimited) as raised:
+        rotating.http.get("/api/throttled")
+    assert raised.value.resume_at > datetime.now(timezone.utc) + timedelta(seconds=100)
+    calls = len(tokens.requests)
+    with pytest.raises(RateLimited):
+        rotating.verify()
+    assert len(tokens.requests) == calls
+
+
+def test_a_reply_not_allowed_is_refused_not_an_auth_failure():
+    assert issubclass(ReplyNotAllowed, Refused) and not issubclass(ReplyNotAllowed, AuthFailed)
+
+
+def test_expired_credentials_are_refreshed_and_the_call_repeated_once(rotating, tokens):
+    before = dict(rotating.credentials)
+    tokens.expire_access_tokens()
+    assert rotating.verify().user_id == "42"
+    assert tokens.refreshes == 1
+    assert rotating.credentials["refresh_token"] != before["refresh_token"]
+    assert [r["path"] for r in tokens.requests] == ["/api/me", "/oauth/token", "/api/me"]
+    token_call = tokens.requests[1]
+    assert token_call["authorization"] is None  # the token endpoint gets no bearer token
+
+
+def test_credentials_about_to_expire_are_refreshed_before_the_call(tokens):
+    grant = tokens.grant(expires_in=timedelta(seconds=30))
+    adapter = RotatingAdapter({"base_url": tokens.url}, grant, allow_http=True,
+                              allow_loopback=True, backoff=0)
+    adapter.verify()
+    assert [r["path"] for r in tokens.requests] == ["/oauth/token", "/api/me"]
+
+
+def test_credentials_a_refresh_cannot_renew_fail_as_auth_failed(rotating, tokens):
+    rotating.http.credentials.current["refresh_token"] = "never-issued-token"
+    tokens.expire_access_tokens()
+    with pytest.raises(AuthFailed, match="Refreshing the credentials failed") as raised:
+        rotating.verify()
+    assert "never-issued-token" not in str(raised.value)

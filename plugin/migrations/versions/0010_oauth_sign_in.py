@@ -1,7 +1,7 @@
 """OAuth sign-in: registered clients per server, and sign-ins under way
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0011
 
 `oauth_clients` keeps the client Murmur registered at a server (a Mastodon instance), once per
 platform, server and redirect URI, its secret sealed. `oauth_sign_ins` keeps each sign-in an
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,5 @@
 """Mastodon: mentions from notifications (and hashtag timelines), replies as statuses."""
+import functools
 import hashlib
 import json
 from datetime import datetime
@@ -6,6 +7,10 @@ from urllib.parse import quote
 from urllib.parse import urlsplit
 
 from plugin.platforms.base import COMMON_FIELDS
+from plugin.platforms.base import HISTORY
+from plugin.platforms.base import LIKES
+from plugin.platforms.base import MEDIA
+from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Adapter
 from plugin.platforms.base import Author
 from plugin.platforms.base import Batch
@@ -21,11 +26,15 @@ from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.http import BearerAuth
 from plugin.platforms.http import parsed
 from plugin.platforms.mastodon.sign_in import MastodonSignIn
+from plugin.platforms.mastodon import media
 from plugin.platforms.mastodon.text import count_characters
 from plugin.platforms.mastodon.text import status_text
 from plugin.platforms.mastodon.text import without_address
+from plugin.platforms.text import Limit
+from plugin.platforms.text import TextRules
 
 NOTIFICATIONS_PAGE = 80
 TAG_PAGE = 40
@@ -43,6 +52,7 @@ class MastodonAdapter(Adapter):
     label = "Mastodon"
     handle_example = "@name@instance.social"
     connect_flows = (MastodonSignIn(), PASTED)
+    capabilities = frozenset({HISTORY, PROFILE, MEDIA, LIKES})
     fields = (
         SettingField("base_url", N_("Instance URL"), N_("Your brand account's server, e.g. "
                                                        "https://mastodon.social")),
@@ -71,6 +81,7 @@ class MastodonAdapter(Adapter):
         super().__init__(settings, credentials, **kwargs)
         self.host = _id_host(urlsplit(self.base_url).netloc.lower())
         self._instance_rules = None
+        self._media_rules = None
 
     @classmethod
     def clean_settings(cls, values, allow_http=False):
@@ -89,11 +100,11 @@ class MastodonAdapter(Adapter):
         home = author_handle.lstrip("@").partition("@")[2].lower()
         return super().web_hosts(base_url, author_handle) | ({home} if home else set())
 
-    def auth_headers(self):
-        token = self.credentials.get("access_token")
+    def auth(self, credentials):
+        token = credentials.get("access_token")
         if not token:
             raise NotConfigured("An access token is required.")
-        return {"Authorization": f"Bearer {token}"}
+        return BearerAuth(token)
 
     def rate_limit(self, headers):
         # Mastodon sends the reset as an ISO-8601 timestamp, not epoch seconds.
@@ -200,6 +211,8 @@ class MastodonAdapter(Adapter):
             thread_id=None if parent else external_id,
             visibility=status.get("visibility", "public"),
             is_repost=status.get("reblog") is not None,
+            likes=original.get("favourites_count"),
+            attachments=media.attachments(original),
         )
 
     def to_author(self, account):
@@ -255,11 +268,10 @@ class MastodonAdapter(Adapter):
         return (int(statuses.get("max_characters", DEFAULT_LIMIT)),
                 int(statuses.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)), domain)
 
-    def reply_limit(self):
-        return self._rules()[0]
-
-    def measure(self, text):
-        return count_characters(text, url_length=self._rules()[1])
+    def text_rules(self):
+        limit, url_length, _ = self._rules()
+        return TextRules((Limit("characters", limit,
+                                functools.partial(count_characters, url_length=url_length)),))
 
     def reply_prefix(self, target):
         return f"@{target['acct']} "
@@ -267,9 +279,20 @@ class MastodonAdapter(Adapter):
     def without_address(self, text, target):
         return without_address(text, target["acct"], self._rules()[2])
 
-    def post_reply(self, target, text, idempotency_key):
+    def media_rules(self):
+        if self._media_rules is None:
+            try:
+                instance = self.http.get_json("/api/v2/instance")
+            except Refused:  # pre-4.0 servers only have v1, which has the same keys (3.4+)
+                instance = self.http.get_json("/api/v1/instance")
+            self._media_rules = media.rules_from(instance)
+        return self._media_rules
+
+    def post_reply(self, target, text, idempotency_key, files=()):
         data = {"status": text, "in_reply_to_id": target["status_id"],
                 "visibility": target.get("visibility", "public")}
+        if files:
+            data["media_ids[]"] = [media.upload(self.http, file) for file in files]
         try:
             status = self.http.post("/api/v1/statuses", data=data,
                                     headers={"Idempotency-Key": idempotency_key})

@@ -64,8 +64,9 @@ def test_token_is_a_credential_not_a_setting():
 
 
 def test_adapter_without_a_token_is_not_configured():
-    with pytest.raises(NotConfigured, match="access token"):
-        MastodonAdapter({"base_url": "https://mastodon.social"}, {})
+    adapter = MastodonAdapter({"base_url": "https://mastodon.social"}, {})
+    with pytest.raises(NotConfigured, match="access token"):  # before any request goes out
+        adapter.verify()
 
 
 def test_adapter_refuses_plain_http_by_default():
