@@ -17,6 +17,8 @@ from sqlalchemy import text
 from plugin import schema
 from plugin.db import db
 from plugin.errors import Unauthorized
+from plugin.intake import deliveries
+from plugin.intake.polling import poll_interval
 from plugin.models import Account
 from plugin.models import ReplyLedger
 from plugin.models import StoredMention
@@ -37,12 +39,13 @@ def account_health(account: Account) -> dict:
     (never polled yet); ok.
     """
     now = utcnow()
-    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    interval = poll_interval(account.platform)
     last_reply = db.session.execute(
         select(ReplyLedger.status, ReplyLedger.error).where(ReplyLedger.account_id == account.id)
         .order_by(ReplyLedger.id.desc()).limit(1)).first()
     reply_error = last_reply.error if last_reply and last_reply.status == "failed" else None
-    overdue = account.next_poll_at and account.next_poll_at < now - max(2 * interval, STALL_AFTER)
+    overdue = interval and account.next_poll_at and \
+        account.next_poll_at < now - max(2 * interval, STALL_AFTER)
     paused = is_paused(account, now)
     if not account.active:
         state = "inactive"
@@ -96,7 +99,8 @@ def is_operator() -> bool:
 def healthz():
     """Public liveness: 200 while the database answers and the schema is current, else 503.
 
-    With the operator token it also lists each account's health.
+    With the operator token it also lists each account's health and how many webhook
+    deliveries are pending, unroutable and failed.
     """
     try:
         db.session.execute(text("SELECT 1"))
@@ -110,7 +114,8 @@ def healthz():
     if not is_operator():
         return jsonify(status="ok", database="ok")
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
-    return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts])
+    return jsonify(status="ok", database="ok", accounts=[account_health(a) for a in accounts],
+                   webhook_deliveries=deliveries.counts())
 
 
 class _DatabaseCollector:
@@ -140,6 +145,11 @@ class _DatabaseCollector:
         for key, count in counts.items():
             health.add_metric(list(key), count)
         yield health
+        webhooks = GaugeMetricFamily("murmur_webhook_deliveries",
+                                     "Webhook deliveries not done, by status", labels=["status"])
+        for status, count in deliveries.counts().items():
+            webhooks.add_metric([status], count)
+        yield webhooks
 
 
 @bp.get("/metrics")
