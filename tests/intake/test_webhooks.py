@@ -5,7 +5,6 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-import pytest
 import requests
 from sqlalchemy import func
 from sqlalchemy import select
@@ -17,30 +16,11 @@ from plugin.intake import deliveries
 from plugin.models import StoredMention
 from plugin.models import WebhookDelivery
 from plugin.models import utcnow
-from plugin.platforms import REGISTRY
 from tests.conftest import OPERATOR
 from tests.fakes.hooked import APP_SECRET
 from tests.fakes.hooked import APP_SECRET_NAME
-from tests.fakes.hooked import FakeHooked
-from tests.fakes.hooked import HookedAdapter
 from tests.fakes.hooked import sign
 from tests.intake.test_pipeline import pull_all
-
-
-@pytest.fixture
-def hooked(app, monkeypatch):
-    """The Hooked platform registered and configured, with its fake API served."""
-    monkeypatch.setitem(REGISTRY, HookedAdapter.name, HookedAdapter)
-    monkeypatch.setitem(app.config, "PLATFORM_SECRETS", {APP_SECRET_NAME: APP_SECRET})
-    with FakeHooked.served() as fake:
-        yield fake
-
-
-@pytest.fixture
-def connected(hooked):
-    """A connected Hooked account of acme: (account, metadata)."""
-    return accounts.connect("hooked", "acme", {"base_url": hooked.url,
-                                               "access_token": hooked.token})
 
 
 def deliver(service, body, headers):
