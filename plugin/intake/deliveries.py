@@ -46,10 +46,11 @@ def store(cls, raw_body: bytes, headers) -> tuple[WebhookDelivery, bool]:
                        if name in headers}}
     try:
         route = cls.route_webhook(json.loads(raw_body), headers)
-        row.update(delivery_key=str(route.key)[:255],
-                   brand_user_ids=[str(user_id) for user_id in route.brand_user_ids])
+        row.update(delivery_key=_storable_key(str(route.key)),
+                   brand_user_ids=[str(user_id) for user_id in route.brand_user_ids
+                                   if _storable(str(user_id))])
     except UNREADABLE as exc:
-        row.update(delivery_key="sha256:" + hashlib.sha256(raw_body).hexdigest(),
+        row.update(delivery_key=_digest(raw_body),
                    brand_user_ids=[], status="failed", processed_at=utcnow(),
                    reason=f"unreadable: {type(exc).__name__}: {exc}"[:2000])
     created = insert_ignoring_duplicates(WebhookDelivery, [row], ["platform", "delivery_key"])
@@ -58,6 +59,23 @@ def store(cls, raw_body: bytes, headers) -> tuple[WebhookDelivery, bool]:
         WebhookDelivery.platform == cls.name,
         WebhookDelivery.delivery_key == row["delivery_key"]))
     return delivery, created == 1
+
+
+def _storable(value: str) -> bool:
+    """Whether every database takes `value` as a short string (no NUL, no lone surrogate)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return 0 < len(value) <= 255 and "\x00" not in value
+
+
+def _storable_key(key: str) -> str:
+    return key if _storable(key) else _digest(key.encode(errors="surrogatepass"))
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def queue(delivery_id: int):

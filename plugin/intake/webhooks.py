@@ -1,8 +1,8 @@
 """Platform webhooks: `GET|POST /webhooks/<platform>`.
 
 Each platform that pushes brings its own challenge, signature check and routing through its
-adapter; a platform that only polls answers with a clear 404, and one whose app-level secrets
-are not set with a 503. A verified delivery is committed before it is answered, then
+adapter; a platform that only polls, or whose app-level secrets are not set, answers with a
+clear 404. A verified delivery is committed before it is answered, then
 processed by the worker.
 """
 from flask import Blueprint
@@ -11,7 +11,6 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 
-from plugin.errors import AppError
 from plugin.errors import BadRequest
 from plugin.errors import Forbidden
 from plugin.errors import NotFound
@@ -30,8 +29,8 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 def receive(platform):
     """Answer the platform's challenge (GET) or take in a signed delivery (POST).
 
-    :raise NotFound: the platform is unknown or takes no webhooks.
-    :raise AppError: 503, the platform's app-level secrets are not configured.
+    :raise NotFound: the platform is unknown, takes no webhooks, or its app-level secrets are
+        not configured.
     :raise Unauthorized: the delivery is unsigned.
     :raise Forbidden: the signature or the challenge's verify token does not match.
     :raise BadRequest: the challenge is not one the platform sends.
@@ -45,8 +44,8 @@ def receive(platform):
     secrets = current_app.config["PLATFORM_SECRETS"]
     missing = cls.missing_app_settings(secrets)
     if missing:
-        raise AppError(f"{cls.label} webhooks are not configured on this server (it needs "
-                       f"{', '.join(missing)}).", code="not_configured", status=503)
+        raise NotFound(f"{cls.label} webhooks are not configured on this server (it needs "
+                       f"{', '.join(missing)}).", code="not_configured")
     if request.method == "GET":
         return _challenge(cls, secrets)
     raw_body = request.get_data(cache=False)

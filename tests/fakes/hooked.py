@@ -90,15 +90,17 @@ class HookedAdapter(Adapter):
     def to_mention(self, post) -> Mention:
         """A post as the API and deliveries show it, as a `Mention`."""
         author = post["author"]
+        post_id, parent, conversation = (_text(post["id"]), post["in_reply_to"],
+                                         _text(post["conversation_id"]))
         return Mention(
-            platform=self.name, external_id=f"hooked:{post['id']}",
-            author=Author(id=self.author_id(author["id"]), handle="@" + author["handle"],
-                          name=author["name"]),
-            text=post["text"], url=f"{self.base_url}/posts/{post['id']}",
-            posted_at=datetime.fromisoformat(post["created_at"]),
-            reply_target={"post_id": post["id"]}, raw=post,
-            parent_id=f"hooked:{post['in_reply_to']}" if post["in_reply_to"] else None,
-            thread_id=f"hooked:{post['conversation_id']}")
+            platform=self.name, external_id=f"hooked:{post_id}",
+            author=Author(id=self.author_id(_text(author["id"])),
+                          handle="@" + _text(author["handle"]), name=_text(author["name"])),
+            text=_text(post["text"]), url=f"{self.base_url}/posts/{post_id}",
+            posted_at=datetime.fromisoformat(post["created_at"]).astimezone(timezone.utc),
+            reply_target={"post_id": post_id}, raw=post,
+            parent_id=f"hooked:{_text(parent)}" if parent is not None else None,
+            thread_id=f"hooked:{conversation}")
 
     def verify(self):
         me = self.http.get_json("/me")
@@ -130,6 +132,13 @@ class HookedAdapter(Adapter):
 
     def author_id(self, platform_user_id):
         return f"hooked:user:{platform_user_id}"
+
+
+def _text(value) -> str:
+    """A string field of a post; anything else is a malformed post."""
+    if not isinstance(value, str) or not 0 < len(value) < 100:
+        raise TypeError(f"expected a short string, got {type(value).__name__}")
+    return value
 
 
 def sign(body: bytes, secret=APP_SECRET) -> str:

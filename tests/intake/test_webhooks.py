@@ -3,6 +3,7 @@ the challenge, signatures, deliveries kept raw once, routing, redelivery after a
 import base64
 import hashlib
 import hmac
+import json
 from datetime import timedelta
 
 import requests
@@ -56,7 +57,7 @@ def test_a_platform_without_its_secrets_is_not_configured(service, hooked, app):
 
     for answer in (requests.get(f"{service.url}/webhooks/hooked", params={"crc_token": "a"},
                                 timeout=10), deliver(service, body, headers)):
-        assert answer.status_code == 503
+        assert answer.status_code == 404
         assert answer.json()["error"] == "not_configured"
         assert APP_SECRET_NAME in answer.json()["message"]
     assert rows() == []
@@ -201,3 +202,14 @@ def test_every_active_account_of_the_brand_gets_the_delivery(service, hooked):
     assert rows()[0].account_ids == [acme.id, globex.id]
     assert [m.external_id for m in stored(acme.id)] == [m.external_id for m in stored(globex.id)]
     assert db.session.scalar(select(func.count()).select_from(StoredMention)) == 2
+
+
+def test_a_delivery_key_no_database_can_store_is_kept_by_its_digest(service, connected, hooked):
+    body = json.dumps({"delivery_id": "x\udc80\x00y", "for_user_id": "\ud800",
+                       "posts": []}).encode()
+
+    answer = deliver(service, body, {"X-Hooked-Signature": sign(body)})
+
+    assert answer.status_code == 200
+    [kept] = rows()
+    assert kept.delivery_key.startswith("sha256:") and kept.status == "unroutable"
