@@ -148,7 +148,8 @@ class _DatabaseCollector:
         webhooks = GaugeMetricFamily("murmur_webhook_deliveries",
                                      "Webhook deliveries not done, by status", labels=["status"])
         for status, count in deliveries.counts().items():
-            webhooks.add_metric([status], count)
+            if count:
+                webhooks.add_metric([status], count)
         yield webhooks
 
 

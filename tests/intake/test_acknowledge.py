@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from plugin import accounts
 from plugin.db import db
+from plugin.health import account_health
 from plugin.intake import polling
 from plugin.models import Account
 from plugin.models import StoredMention
@@ -122,3 +123,6 @@ def test_a_webhook_only_platform_is_never_polled(app, monkeypatch, hooked):
     app.extensions["murmur.tasks"]["poll_due"]()
 
     assert stored_ids(account.id) == [] and hooked.read == []
+    account = db.session.get(Account, account.id)
+    account.next_poll_at = utcnow() - timedelta(hours=1)  # as connecting left it, long ago
+    assert account_health(account)["state"] != "stalled"

@@ -126,6 +126,8 @@ def test_a_delivery_for_an_unknown_brand_is_kept_with_its_reason(client, service
     assert stored(connected[0].id) == []
     health = client.get("/healthz", headers=OPERATOR).json
     assert health["webhook_deliveries"] == {"pending": 0, "unroutable": 1, "failed": 0}
+    metrics = client.get("/metrics", headers=OPERATOR).get_data(as_text=True)
+    assert 'murmur_webhook_deliveries{status="unroutable"} 1.0' in metrics
 
 
 def test_a_signed_delivery_that_cannot_be_read_is_kept_as_failed(service, connected, hooked):
