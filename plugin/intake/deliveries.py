@@ -21,7 +21,6 @@ from plugin.intake import pipeline
 from plugin.models import Account
 from plugin.models import WebhookDelivery
 from plugin.models import utcnow
-from plugin.platforms import REGISTRY
 from plugin.platforms.base import SHAPE_ERRORS
 from plugin.platforms.errors import PlatformError
 
@@ -93,11 +92,10 @@ def process(delivery_id: int):
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status != "pending":
         return
-    cls = REGISTRY.get(delivery.platform)
     accounts = db.session.scalars(select(Account).where(
         Account.platform == delivery.platform, Account.active.is_(True),
         Account.brand_user_id.in_(delivery.brand_user_ids)).order_by(Account.id)).all()
-    if cls is None or not accounts:
+    if not accounts:
         ids = ", ".join(delivery.brand_user_ids) or "none"
         _finish(delivery_id, [], "unroutable", f"no active account is brand user {ids}")
         return
