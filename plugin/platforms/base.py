@@ -19,6 +19,7 @@ from plugin.platforms.catalogue import N_
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
+from plugin.platforms.errors import NotShared
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
@@ -26,6 +27,7 @@ from plugin.platforms.errors import Unavailable
 from plugin.platforms.errors import WebhookUnsigned
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
+from plugin.platforms.text import TextRules
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Mention:
     thread_id: str | None = None
     visibility: str = "public"
     is_repost: bool = False
+    # How many people liked the post, where the platform says (capability "likes").
+    likes: int | None = None
 
 
 @dataclass
@@ -127,11 +131,19 @@ class SettingField:
 
 REPLY_MODES = ("split", "refuse")
 
+# What a platform may or may not let Murmur do beyond intake and replies. An adapter declares
+# the ones it has; the sidebar says plainly what a platform does not share.
+HISTORY = "history"  # a customer's recent public posts
+PROFILE = "profile"  # a customer's profile, and finding a customer by handle
+MEDIA = "media"  # attachments in mentions and in replies
+LIKES = "likes"  # how many people liked a post
+CAPABILITIES = (HISTORY, PROFILE, MEDIA, LIKES)
+
 
 # The adapter methods that read platform answers; a mis-shaped answer in any of them is a
 # `Malformed` platform failure, never a KeyError deep in our code.
 PARSING_METHODS = ("verify", "fetch_mentions", "resolve_threads", "post_reply", "recent_posts",
-                   "profile", "lookup", "reply_limit", "measure", "parse_webhook")
+                   "profile", "lookup", "text_rules", "parse_webhook")
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
@@ -162,6 +174,8 @@ class Adapter(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     intake: ClassVar[frozenset] = frozenset({"poll"})
+    # The optional capabilities (CAPABILITIES) this platform has.
+    capabilities: ClassVar[frozenset] = frozenset()
     fields: ClassVar[tuple] = ()
     default_base_url: ClassVar[str | None] = None
     # Environment names of the app-level settings the platform needs (one developer app per
@@ -329,12 +343,8 @@ class Adapter(ABC):
         return {m.external_id: m.thread_id or m.external_id for m in mentions}
 
     @abstractmethod
-    def reply_limit(self) -> int:
-        """The most characters (as `measure` counts them) one reply may have."""
-
-    def measure(self, text: str) -> int:
-        """The length of `text` as the platform counts it."""
-        return len(text)
+    def text_rules(self) -> TextRules:
+        """The limits one post must keep (see `plugin.platforms.text`)."""
 
     def reply_prefix(self, target: dict) -> str:
         """Text every reply part must start with (for example the customer's @handle)."""
@@ -356,20 +366,27 @@ class Adapter(ABC):
     def post_reply(self, target: dict, text: str, idempotency_key: str) -> Posted:
         """Post `text` (already within the limit) as a reply to `target`."""
 
-    @abstractmethod
     def recent_posts(self, author: Author, limit: int = 20) -> list[Mention]:
-        """The author's recent public posts, newest first."""
+        """The author's recent public posts, newest first (capability "history").
 
-    @abstractmethod
+        :raise NotShared: the platform does not share them.
+        """
+        raise NotShared(HISTORY, self.label)
+
     def profile(self, author: Author) -> Profile:
-        """The author's current public profile."""
+        """The author's current public profile (capability "profile").
 
-    @abstractmethod
+        :raise NotShared: the platform does not share it.
+        """
+        raise NotShared(PROFILE, self.label)
+
     def lookup(self, handle: str) -> Author:
-        """The author behind a handle as an agent types it (`@user@domain`, `user`).
+        """The author behind a handle as an agent types it (capability "profile").
 
         :raise Refused: no such author (status 404).
+        :raise NotShared: the platform does not let Murmur look people up.
         """
+        raise NotShared(PROFILE, self.label)
 
     def is_own(self, mention: Mention, identity_user_id: str) -> bool:
         """Whether the brand account itself wrote `mention`."""

@@ -64,18 +64,30 @@ class Malformed(Unavailable):
     code = "platform_malformed"
 
 
+class NotShared(PlatformError):
+    """The platform does not offer this (a customer's posts, profiles, media …) to Murmur."""
+
+    code = "not_shared"
+
+    def __init__(self, capability: str, platform: str):
+        super().__init__(f"{platform} does not share this with Murmur ({capability}).")
+        self.capability = capability
+
+
 class ReplyTooLong(PlatformError):
-    """A reply exceeds the platform's length limit and the account refuses to split."""
+    """A reply exceeds one of the platform's length limits and may not be split."""
 
     code = "reply_too_long"
 
-    def __init__(self, length: int, limit: int, platform: str):
-        super().__init__(
-            f"The reply is {length} characters as {platform} counts them; the limit is {limit}. "
-            "Shorten it, or let Murmur split long replies in the account settings."
-        )
+    def __init__(self, length: int, limit: int, unit: str, platform: str, can_thread: bool):
+        advice = ("Shorten it, or let Murmur split long replies in the account settings."
+                  if can_thread else f"Shorten it: {platform} replies cannot be split into a "
+                                     "thread.")
+        super().__init__(f"The reply is {length} {unit} as {platform} counts them; the limit "
+                         f"is {limit}. {advice}")
         self.length = length
         self.limit = limit
+        self.unit = unit
 
 
 class WebhookUnsigned(AuthFailed):

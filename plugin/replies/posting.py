@@ -20,10 +20,7 @@ from plugin.models import ReplyLedger
 from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms.errors import PlatformError
-from plugin.platforms.errors import ReplyTooLong
-from plugin.platforms.textsplit import TooManyParts
-from plugin.platforms.textsplit import split_reply
-from plugin.platforms.textsplit import tidy_whitespace
+from plugin.replies.planning import plan
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +29,6 @@ log = logging.getLogger(__name__)
 ZENDESK_WAIT = timedelta(seconds=10)
 # Room for our own database work around one post.
 MARGIN = timedelta(seconds=1)
-# A reply that needs more posts than this floods the customer's thread: the agent shortens it.
-MAX_PARTS = 10
 
 
 def send(account: Account, *, message, parent_id, thread_id, request_key) -> PostedReply:
@@ -81,32 +76,6 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
     _fence(ledger, hold, status="posted", posted_at=utcnow(), claimed_until=None, error=None)
     db.session.commit()
     return done[0]
-
-
-def plan(adapter, target, body, mode) -> list[str]:
-    """The texts to post for `body`: one, or several within the limit when splitting.
-
-    Whitespace is tidied first. A reply that already opens by addressing the customer keeps
-    its opening when it fits in one post; split parts each start with the adapter's prefix.
-
-    :raise ReplyTooLong: over the limit and the account refuses to split.
-    :raise BadRequest: splitting would take more than `MAX_PARTS` posts.
-    """
-    body = tidy_whitespace(body)
-    prefix = adapter.reply_prefix(target)
-    rest = adapter.without_address(body, target)
-    whole = body if rest != body else prefix + body
-    limit = adapter.reply_limit()
-    if adapter.measure(whole) <= limit:
-        return [whole]
-    if mode == "refuse":
-        raise ReplyTooLong(adapter.measure(whole), limit, adapter.label)
-    try:
-        return split_reply(rest, prefix, limit, adapter.measure, most_parts=MAX_PARTS)
-    except TooManyParts:
-        raise BadRequest(f"This reply would take more than {MAX_PARTS} posts on "
-                         f"{adapter.label}. Shorten it, or send a link to the full answer.",
-                         code="reply_too_many_parts", status=422) from None
 
 
 def claim_length(adapter) -> timedelta:

@@ -12,6 +12,8 @@ from plugin.db import db
 from plugin.errors import NotFound
 from plugin.models import Account
 from plugin.platforms import REGISTRY
+from plugin.platforms.base import PROFILE
+from plugin.platforms.errors import NotShared
 from plugin.platforms.errors import Refused
 from plugin.sidebar import history as histories
 from plugin.sidebar import resolve
@@ -46,6 +48,7 @@ def link():
     """Link a handle on a connected platform to the requester, then answer as `ticket` does.
 
     :raise NotFound: no connected account on that platform, or no such handle there.
+    :raise NotShared: the platform does not let Murmur look people up.
     """
     subdomain, claims = authorised_subdomain()
     data = vouched_ids(claims, load(link_request, json_body()))
@@ -55,6 +58,9 @@ def link():
     if account is None:
         raise NotFound(f"No {data['platform']} account is connected for this Zendesk.",
                        code="platform_not_connected")
+    cls = REGISTRY[account.platform]
+    if PROFILE not in cls.capabilities:
+        raise NotShared(PROFILE, cls.label)
     try:
         author = adapter_for(account).lookup(data["handle"])
     except Refused as exc:
@@ -67,13 +73,14 @@ def link():
 
 def _document(subdomain, ticket_id, requester_id, match):
     connected = [{"platform": a.platform, "label": REGISTRY[a.platform].label,
-                  "account": a.brand_handle, "handle_example": REGISTRY[a.platform].handle_example}
+                  "account": a.brand_handle, "handle_example": REGISTRY[a.platform].handle_example,
+                  "can_link": PROFILE in REGISTRY[a.platform].capabilities}
                  for a in db.session.scalars(select(Account).where(
                      Account.subdomain == subdomain, Account.active.is_(True))
                      .order_by(Account.id))]
     document = {"ticket_id": ticket_id, "state": "unknown", "profile": None, "sentiment": None,
                 "posts": [], "stale": False, "stale_code": None, "stale_reason": None,
-                "fetched_at": None,
+                "fetched_at": None, "not_shared": [],
                 "connected_platforms": connected}
     if match is None:
         return document
@@ -94,6 +101,7 @@ def _document(subdomain, ticket_id, requester_id, match):
                                   if m.author_id == match.author.id])
     document.update(state="found", profile=profile, posts=posts,
                     sentiment=summarise(seen.posts, own), stale=seen.stale,
+                    not_shared=list(seen.not_shared),
                     stale_code=seen.stale_code, fetched_at=seen.fetched_at,
                     stale_reason=seen.stale_code and histories.agent_reason(match.account,
                                                                             seen.stale_code))

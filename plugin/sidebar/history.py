@@ -25,7 +25,11 @@ from plugin.models import HistoryCache
 from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms import REGISTRY
+from plugin.platforms import adapter_class
+from plugin.platforms.base import HISTORY
+from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Author
+from plugin.platforms.base import Profile
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
@@ -52,22 +56,39 @@ class History:
     fetched_at: object
     stale: bool = False
     stale_code: str | None = None
+    # The capabilities (history, profile) the platform does not share, said plainly.
+    not_shared: tuple = ()
 
 
 def history(account: Account, author: Author) -> History:
-    """The author's history as seen through `account` (see the module docstring)."""
+    """The author's history as seen through `account` (see the module docstring).
+
+    A platform that shares neither posts nor profiles is never asked: the author's mentions
+    of the brand are what Murmur knows, and the sidebar says why.
+    """
+    missing = not_shared(account)
+    if HISTORY in missing and PROFILE in missing:
+        return _from_stored_mentions(account, author, None)
     row = _cached(account.id, author.id)
     now = utcnow()
-    if row is not None and now < row.refresh_after:
-        return _from_row(row)
-    if row is not None:
+    if row is not None and now >= row.refresh_after:
         _schedule_refresh(row, author)
-        return _from_row(row)
-    try:
-        return _from_row(refresh(account, author))
-    except PlatformError as exc:
-        log.warning("account %s: history of %s unavailable: %s", account.id, author.id, exc)
-        return _from_stored_mentions(account, author, stale_code(exc))
+    if row is None:
+        try:
+            row = refresh(account, author)
+        except PlatformError as exc:
+            log.warning("account %s: history of %s unavailable: %s", account.id, author.id, exc)
+            return _from_stored_mentions(account, author, stale_code(exc))
+    seen = _from_row(row, missing)
+    if HISTORY in missing:  # what Murmur knows instead: the author's mentions of the brand
+        seen.posts = _from_stored_mentions(account, author, None).posts
+    return seen
+
+
+def not_shared(account: Account) -> tuple:
+    """Which of history and profile the account's platform does not share."""
+    has = adapter_class(account.platform).capabilities
+    return tuple(what for what in (HISTORY, PROFILE) if what not in has)
 
 
 def refresh(account: Account, author: Author) -> HistoryCache:
@@ -76,11 +97,13 @@ def refresh(account: Account, author: Author) -> HistoryCache:
     :raise PlatformError: the platform failed; the cache keeps its data and notes the error.
     """
     adapter = adapter_for(account)
+    missing = not_shared(account)
     try:
         # Both calls at once: a cold sidebar waits for the platform once, not twice.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            posts_call = pool.submit(adapter.recent_posts, author, RECENT_POSTS)
-            profile = adapter.profile(author)
+            posts_call = pool.submit(lambda: [] if HISTORY in missing
+                                     else adapter.recent_posts(author, RECENT_POSTS))
+            profile = Profile(author) if PROFILE in missing else adapter.profile(author)
             posts = posts_call.result()
     except PlatformError as exc:
         _note_failure(account, author, exc)
@@ -138,10 +161,10 @@ def _cached(account_id, author_id):
         HistoryCache.account_id == account_id, HistoryCache.author_id == author_id))
 
 
-def _from_row(row) -> History:
+def _from_row(row, missing) -> History:
     return History(profile=row.profile, posts=row.posts, fetched_at=row.fetched_at,
                    stale=row.last_error is not None,
-                   stale_code=_known_code(row.last_error))
+                   stale_code=_known_code(row.last_error), not_shared=missing)
 
 
 def _schedule_refresh(row, author):
@@ -184,13 +207,14 @@ def _post(post, account, ours) -> dict:
     scored = sentiment.score(post.text)
     mentions_brand = post.external_id in ours or account.brand_handle.lower() in post.text.lower()
     return _post_dict(post.external_id, post.text, post.url, post.posted_at, scored.score,
-                      scored.label, mentions_brand)
+                      scored.label, mentions_brand, post.likes)
 
 
-def _post_dict(post_id, text, url, posted_at, score, label, mentions_brand) -> dict:
+def _post_dict(post_id, text, url, posted_at, score, label, mentions_brand, likes=None) -> dict:
     """One post as the sidebar document (and the cache) hold it."""
     return {"id": post_id, "text": text, "url": url, "posted_at": iso_z(posted_at),
-            "sentiment": score, "label": label, "mentions_brand": mentions_brand}
+            "sentiment": score, "label": label, "mentions_brand": mentions_brand,
+            "likes": likes}
 
 
 def stored_posts(mentions) -> list[dict]:
@@ -200,10 +224,11 @@ def stored_posts(mentions) -> list[dict]:
 
 
 def _from_stored_mentions(account, author, code) -> History:
+    """What Murmur holds of the author: their stored mentions; stale when `code` says why."""
     rows = db.session.scalars(select(StoredMention).where(
         StoredMention.account_id == account.id, StoredMention.author_id == author.id)
         .order_by(StoredMention.posted_at.desc()).limit(RECENT_POSTS)).all()
     posts = stored_posts(rows)
     return History(profile={**asdict(author), "followers_count": None}, posts=posts,
-                   fetched_at=rows[0].ingested_at if rows else None, stale=True,
-                   stale_code=code)
+                   fetched_at=rows[0].ingested_at if rows else None, stale=code is not None,
+                   stale_code=code, not_shared=not_shared(account))

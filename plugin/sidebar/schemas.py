@@ -51,6 +51,7 @@ class Post(Schema):
     sentiment = fields.Float()
     label = fields.String()
     mentions_brand = fields.Boolean()
+    likes = fields.Integer(allow_none=True)
 
 
 class ConnectedPlatform(Schema):
@@ -58,6 +59,7 @@ class ConnectedPlatform(Schema):
     label = fields.String()
     account = fields.String()
     handle_example = fields.String()
+    can_link = fields.Boolean()
 
 
 class SidebarDocument(Schema):
@@ -74,6 +76,7 @@ class SidebarDocument(Schema):
     stale_reason = fields.String(allow_none=True)
     fetched_at = fields.DateTime(allow_none=True)
     connected_platforms = fields.List(fields.Nested(ConnectedPlatform))
+    not_shared = fields.List(fields.String())
 
 
 class TicketRequest(Schema):

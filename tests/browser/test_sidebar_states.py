@@ -3,14 +3,18 @@ import jwt
 import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
+from sqlalchemy import update
 
 from plugin.db import db
+from plugin.models import Account
 from plugin.models import Installation
+from plugin.platforms import REGISTRY
 from tests.browser.harness import INSTALLATION_ID
 from tests.browser.harness import requested_tickets
 from tests.browser.harness import sidebar_url
 from tests.fakes.zaf_signing import OTHER_PRIVATE_KEY
 from tests.fakes.zaf_signing import signed_token
+from tests.sidebar.test_capabilities import ReticentAdapter
 
 
 def open_ticket(sidebar, backend, requester, **options):
@@ -96,3 +100,16 @@ def test_outside_zendesk(sidebar, sidebar_backend, requester):
     # Signed, but without the origin and app_guid Zendesk puts in the iframe's URL.
     page = sidebar.open(sidebar_backend, 1, requester(1), url=f"{sidebar_backend.base_url}/app/sidebar")
     expect(page.get_by_role("alert")).to_have_text("Open this app from a Zendesk ticket.")
+
+
+def test_a_platform_that_shares_no_history_is_said_plainly(sidebar, sidebar_backend, requester,
+                                                           monkeypatch):
+    monkeypatch.setitem(REGISTRY, ReticentAdapter.name, ReticentAdapter)
+    db.session.execute(update(Account).values(platform=ReticentAdapter.name))
+    db.session.commit()
+    page = open_ticket(sidebar, sidebar_backend, requester)
+    notice = page.locator(".not-shared")
+    expect(notice).to_contain_text("Reticent does not share a customer\u2019s other posts")
+    expect(notice).to_contain_text("Reticent does not share a customer\u2019s profile.")
+    expect(page.locator("#posts-title")).to_have_text("Posts that mention you")
+    expect(page.locator(".stale")).to_have_count(0)

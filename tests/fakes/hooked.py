@@ -37,6 +37,8 @@ from plugin.platforms.errors import WebhookForged
 from plugin.platforms.errors import WebhookUnsigned
 from plugin.platforms.signing import hmac_sha256
 from plugin.platforms.signing import same
+from plugin.platforms.text import Limit
+from plugin.platforms.text import TextRules
 from tests.fakes.server import LiveServer
 
 APP_SECRET_NAME = "HOOKED_APP_SECRET"
@@ -115,20 +117,11 @@ class HookedAdapter(Adapter):
     def acknowledge(self, receipts):
         self.http.post("/inbox/read", json={"ids": receipts})
 
-    def reply_limit(self):
-        return 280
+    def text_rules(self):
+        return TextRules((Limit("characters", 280, len),))
 
     def post_reply(self, target, text, idempotency_key):
         raise Refused("The fake Hooked platform takes no replies.")
-
-    def recent_posts(self, author, limit=20):
-        return []
-
-    def profile(self, author):
-        raise Refused("The fake Hooked platform has no profiles.")
-
-    def lookup(self, handle):
-        raise Refused("The fake Hooked platform has no lookup.")
 
     def author_id(self, platform_user_id):
         return f"hooked:user:{platform_user_id}"

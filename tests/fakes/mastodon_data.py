@@ -16,6 +16,8 @@ from datetime import datetime
 from datetime import timezone
 from pathlib import Path
 
+import regex
+
 RECORDED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
 # The recordings were made against a local dev server at this address.
 RECORDED_BASE = "http://localhost:3000"
@@ -24,6 +26,7 @@ VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 # Simple tokenisers for text posted through the API. They are deliberately
 # independent of the product code and only approximate Mastodon's extractor.
+GRAPHEME = regex.compile(r"\X")
 URL_RE = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’]")
 MENTION_RE = re.compile(
     r"(?<![=/\w@])@(\w+(?:[\w.-]*\w)?)(?:@([\w-]+(?:\.[\w-]+)+(?::\d+)?))?",
@@ -200,10 +203,11 @@ def build_notification(notification_id, ntype, account, status=None, created_at=
 
 
 def countable_length(text, spoiler=""):
-    """Length as Mastodon counts it: a URL is 23 chars, ``@user@domain`` is ``@user``."""
+    """Length as Mastodon counts it: a URL is 23 chars, ``@user@domain`` is ``@user``, and
+    characters are grapheme clusters (Ruby's ``each_grapheme_cluster``)."""
     text = URL_RE.sub("x" * 23, text or "")
     text = MENTION_RE.sub(lambda m: "@" + m.group(1), text)
-    return len(spoiler or "") + len(text)
+    return len(GRAPHEME.findall(spoiler or "")) + len(GRAPHEME.findall(text))
 
 
 def _escape(text):

@@ -65,8 +65,8 @@ def test_unknown_platform_names_the_known_ones():
         assert key in raised.value.message
 
 
-PLATFORM_NAMES = re.compile(r"mastodon|bluesky|twitter|reddit|facebook|instagram|linkedin",
-                            re.IGNORECASE)
+PLATFORM_NAMES = re.compile(r"mastodon|bluesky|bsky|atproto|twitter|\bx\.com|reddit|facebook|"
+                            r"instagram|linkedin|\bmeta_", re.IGNORECASE)
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from plugin.replies import posting as replies
+from plugin.replies.planning import plan
 from plugin.accounts import adapter_for
 from plugin.db import db
 from plugin.models import Account
@@ -112,7 +113,7 @@ def _killed_mid_post(account, ticket, message, request_id, reached_platform):
     ledger, _ = replies.claim(account.id, request_id, parent, thread, message,
                               replies.claim_length(adapter))
     if reached_platform:
-        text = replies.plan(adapter, target, message, "split")[0]
+        text = plan(adapter, target, message, "split")[0]
         adapter.post_reply(target, text, replies.part_key(ledger, 0))
 
 

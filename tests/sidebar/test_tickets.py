@@ -34,7 +34,7 @@ def test_document_comes_from_the_platform(sidebar_get, social_ticket, mastodon):
     assert body["stale"] is False
     assert body["connected_platforms"] == [
         {"platform": "mastodon", "label": "Mastodon", "account": "@mastodonpy_test",
-         "handle_example": "@name@instance.social"}]
+         "handle_example": "@name@instance.social", "can_link": True}]
 
 
 def test_second_request_is_served_from_cache(sidebar_get, social_ticket, mastodon):

@@ -1,4 +1,5 @@
 """Mastodon: mentions from notifications (and hashtag timelines), replies as statuses."""
+import functools
 import hashlib
 import json
 from datetime import datetime
@@ -6,6 +7,10 @@ from urllib.parse import quote
 from urllib.parse import urlsplit
 
 from plugin.platforms.base import COMMON_FIELDS
+from plugin.platforms.base import HISTORY
+from plugin.platforms.base import LIKES
+from plugin.platforms.base import MEDIA
+from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Adapter
 from plugin.platforms.base import Author
 from plugin.platforms.base import Batch
@@ -24,6 +29,8 @@ from plugin.platforms.http import parsed
 from plugin.platforms.mastodon.text import count_characters
 from plugin.platforms.mastodon.text import status_text
 from plugin.platforms.mastodon.text import without_address
+from plugin.platforms.text import Limit
+from plugin.platforms.text import TextRules
 
 NOTIFICATIONS_PAGE = 80
 TAG_PAGE = 40
@@ -40,6 +47,7 @@ class MastodonAdapter(Adapter):
     name = "mastodon"
     label = "Mastodon"
     handle_example = "@name@instance.social"
+    capabilities = frozenset({HISTORY, PROFILE, MEDIA, LIKES})
     fields = (
         SettingField("base_url", N_("Instance URL"), N_("Your brand account's server, e.g. "
                                                        "https://mastodon.social")),
@@ -196,6 +204,7 @@ class MastodonAdapter(Adapter):
             thread_id=None if parent else external_id,
             visibility=status.get("visibility", "public"),
             is_repost=status.get("reblog") is not None,
+            likes=original.get("favourites_count"),
         )
 
     def to_author(self, account):
@@ -251,11 +260,10 @@ class MastodonAdapter(Adapter):
         return (int(statuses.get("max_characters", DEFAULT_LIMIT)),
                 int(statuses.get("characters_reserved_per_url", DEFAULT_URL_LENGTH)), domain)
 
-    def reply_limit(self):
-        return self._rules()[0]
-
-    def measure(self, text):
-        return count_characters(text, url_length=self._rules()[1])
+    def text_rules(self):
+        limit, url_length, _ = self._rules()
+        return TextRules((Limit("characters", limit,
+                                functools.partial(count_characters, url_length=url_length)),))
 
     def reply_prefix(self, target):
         return f"@{target['acct']} "

@@ -32,12 +32,11 @@ module's ``\\X`` (full UAX #29, which the stdlib lacks).
 
 import re
 
-import regex
 from bs4 import BeautifulSoup
 from bs4 import NavigableString
 from bs4 import Tag
 
-_GRAPHEME = regex.compile(r"\X")
+from plugin.platforms.text import graphemes
 
 _BLOCK_TAGS = {"p", "pre", "blockquote", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -98,7 +97,7 @@ def count_characters(text: str, url_length: int = 23) -> int:
         pieces += [text[cursor:start], replacement]
         cursor = end
     pieces.append(text[cursor:])
-    return _grapheme_count("".join(pieces))
+    return graphemes("".join(pieces))
 
 
 def without_address(text: str, acct: str, local_domain: str) -> str:
@@ -188,7 +187,3 @@ def _mentions(text: str):
     for match in _MENTION_RE.finditer(text):
         if not _MENTION_BAD_FOLLOWER.match(text, match.end()):
             yield match
-
-
-def _grapheme_count(text: str) -> int:
-    return len(_GRAPHEME.findall(text))

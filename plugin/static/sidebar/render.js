@@ -131,13 +131,17 @@
       el('span', { class: `badge badge--${label}`, title: t('post_score', { score: score(item.sentiment) }) },
         t(`sentiment_${label}`)),
       item.mentions_brand ? el('span', { class: 'tag tag--brand' }, t('mentions_you')) : null,
+      Number.isFinite(item.likes) ? el('span', { class: 'post__likes secondary' }, plural('likes', item.likes, { count: item.likes })) : null,
       link(item.url, { class: 'post__link', title: t('open_post') }, time)));
   }
 
-  /** The recent posts, in the order given (the backend sends newest first). */
-  function postsSection(posts, now) {
+  /**
+   * The recent posts, in the order given (the backend sends newest first). Where the platform
+   * does not share a customer's posts, these are the ones that mention the brand.
+   */
+  function postsSection(posts, now, historyShared = true) {
     return el('section', { class: 'section', 'aria-labelledby': 'posts-title' },
-      el('h3', { class: 'section__title', id: 'posts-title' }, t('recent_posts')),
+      el('h3', { class: 'section__title', id: 'posts-title' }, t(historyShared ? 'recent_posts' : 'posts_mentioning_you')),
       posts.length
         ? el('ol', { class: 'posts' }, posts.map((item) => post(item, now)))
         : el('p', { class: 'secondary' }, t('no_posts')));
@@ -150,6 +154,15 @@
     const fetched = doc.fetched_at ? t('last_updated', { time: relativeTime(doc.fetched_at) }) : '';
     return el('p', { class: 'notice notice--warning stale', role: 'status' },
       el('strong', null, t('stale_title')), reason ? ': ' : '. ', [reason, fetched].filter(Boolean).join(' '));
+  }
+
+  /** What the customer's platform does not share with Murmur, said plainly (not as a failure). */
+  function notSharedNotice(doc) {
+    const platform = (doc.profile && (doc.profile.platform_label || doc.profile.platform)) || '';
+    const known = (doc.not_shared || []).filter((what) => ['history', 'profile'].includes(what));
+    if (!known.length) return null;
+    return el('p', { class: 'notice notice--info not-shared', role: 'note' },
+      known.map((what) => t(`not_shared_${what}`, { platform })).join(' '));
   }
 
   /** A ticket list entry; `open(id)` navigates inside Zendesk. */
@@ -197,11 +210,12 @@
    * type a handle, link it. `onLink({platform, handle})` returns a promise that rejects with
    * the message to show in the form.
    */
-  function linkForm(platforms, onLink) {
+  function linkForm(connected, onLink) {
     const intro = el('p', { class: 'empty__text' }, t('link_intro'));
+    const platforms = connected.filter((p) => p.can_link !== false);
     if (!platforms.length) {
       return el('section', { class: 'empty', 'aria-label': t('link_section') }, intro,
-        el('p', { class: 'secondary' }, t('no_accounts')));
+        el('p', { class: 'secondary' }, t(connected.length ? 'no_lookup' : 'no_accounts')));
     }
     const select = el('select', { id: 'link-platform', name: 'platform', class: 'input' },
       platforms.map((p) => el('option', { value: p.platform }, (p.label || p.platform) + (p.account ? ` (${p.account})` : ''))));
@@ -242,6 +256,6 @@
 
   window.Murmur.render = {
     skeleton, errorView, profileHeader, sentimentSummary, trendChart, postsSection, staleNotice,
-    ticketsSection, linkForm,
+    notSharedNotice, ticketsSection, linkForm,
   };
 })();

@@ -115,8 +115,9 @@
     }
     show(render.profileHeader(doc.profile),
       doc.stale ? render.staleNotice(doc) : null,
+      render.notSharedNotice(doc),
       doc.sentiment ? render.sentimentSummary(doc.sentiment) : null,
-      render.postsSection(doc.posts || []),
+      render.postsSection(doc.posts || [], undefined, !(doc.not_shared || []).includes('history')),
       ticketsSlot);
   }
 

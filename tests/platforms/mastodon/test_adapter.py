@@ -135,7 +135,7 @@ def test_no_request_goes_out_without_the_token(mastodon, adapter):
     mention = adapter.to_mention(status, raw=status)
     adapter.verify()
     adapter.fetch_mentions(None, SINCE)
-    adapter.reply_limit()
+    adapter.text_rules()
     adapter.recent_posts(mention.author)
     adapter.post_reply(mention.reply_target, "@alice hi", "key-1")
     assert len(mastodon.requests) >= 5

@@ -12,8 +12,8 @@ def as_mention(adapter, status):
 
 def test_reply_limit_comes_from_the_instance(mastodon, adapter):
     mastodon.max_characters = 1000
-    assert adapter.reply_limit() == 1000
-    assert adapter.reply_limit() == 1000
+    assert [limit.most for limit in adapter.text_rules().limits] == [1000]
+    assert adapter.text_rules().fits("x" * 1000) and not adapter.text_rules().fits("x" * 1001)
     assert [r["path"] for r in mastodon.requests] == ["/api/v2/instance"]  # read once
 
 
@@ -31,7 +31,7 @@ MEASURED = [
 @pytest.mark.parametrize(("text", "length"), [row[1:] for row in MEASURED],
                          ids=[row[0] for row in MEASURED])
 def test_measure_counts_like_mastodon(adapter, text, length):
-    assert adapter.measure(text) == length
+    assert adapter.text_rules().measure(text) == {"characters": length}
 
 
 @pytest.mark.parametrize(("acct", "prefix"), [("alice", "@alice "),

@@ -1,0 +1,4 @@
+"""Every platform's conformance kit, by registry key (a test checks none is missing)."""
+from tests.platforms.mastodon.kit import MastodonKit
+
+KITS = {kit.platform: kit for kit in (MastodonKit,)}
