@@ -107,11 +107,19 @@ def process(delivery_id: int):
         try:
             adapter = adapter_for(account)
             pipeline.ingest(account, adapter, adapter.parse_webhook(payload, brand_user_id))
+            if "poll" not in adapter.intake:  # its health: when intake last worked
+                _took_in(account_id)
         except PlatformError as exc:
             db.session.rollback()
             failures.append(f"account {account_id}: {exc.code}: {exc.message}")
     _finish(delivery_id, [account_id for account_id, _ in targets],
             "failed" if failures else "done", "; ".join(failures)[:2000] or None)
+
+
+def _took_in(account_id):
+    db.session.execute(update(Account).where(Account.id == account_id).values(
+        last_success_at=utcnow()))
+    db.session.commit()
 
 
 def _finish(delivery_id, account_ids, status, reason):

@@ -127,6 +127,12 @@ class HookedAdapter(Adapter):
         return f"hooked:user:{platform_user_id}"
 
 
+class PushOnlyAdapter(HookedAdapter):
+    """Hooked as a platform whose mentions only ever arrive by webhook."""
+
+    intake = frozenset({"webhook"})
+
+
 def _text(value) -> str:
     """A string field of a post; anything else is a malformed post."""
     if not isinstance(value, str) or not 0 < len(value) < 100:

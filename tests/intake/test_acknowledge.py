@@ -16,13 +16,7 @@ from plugin.models import Account
 from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms import REGISTRY
-from tests.fakes.hooked import HookedAdapter
-
-
-class PushOnly(HookedAdapter):
-    """Hooked as a platform whose mentions only ever arrive by webhook."""
-
-    intake = frozenset({"webhook"})
+from tests.fakes.hooked import PushOnlyAdapter
 
 
 def stored_ids(account_id):
@@ -112,7 +106,7 @@ def test_a_platform_with_both_modes_is_polled_only_to_reconcile(app, connected, 
 
 
 def test_a_webhook_only_platform_is_never_polled(app, monkeypatch, hooked):
-    monkeypatch.setitem(REGISTRY, PushOnly.name, PushOnly)
+    monkeypatch.setitem(REGISTRY, PushOnlyAdapter.name, PushOnlyAdapter)
     account, _ = accounts.connect("hooked", "acme", {"base_url": hooked.url,
                                                      "access_token": hooked.token})
     hooked.inbox.append(hooked.post("jane", "hello"))

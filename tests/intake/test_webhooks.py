@@ -17,9 +17,11 @@ from plugin.intake import deliveries
 from plugin.models import StoredMention
 from plugin.models import WebhookDelivery
 from plugin.models import utcnow
+from plugin.platforms import REGISTRY
 from tests.conftest import OPERATOR
 from tests.fakes.hooked import APP_SECRET
 from tests.fakes.hooked import APP_SECRET_NAME
+from tests.fakes.hooked import PushOnlyAdapter
 from tests.fakes.hooked import sign
 from tests.intake.test_pipeline import pull_all
 
@@ -215,3 +217,19 @@ def test_a_delivery_key_no_database_can_store_is_kept_by_its_digest(service, con
     assert answer.status_code == 200
     [kept] = rows()
     assert kept.delivery_key.startswith("sha256:") and kept.status == "unroutable"
+
+
+def test_a_push_only_account_is_healthy_once_a_delivery_arrives(client, service, monkeypatch,
+                                                                 hooked):
+    monkeypatch.setitem(REGISTRY, PushOnlyAdapter.name, PushOnlyAdapter)
+    account, _ = accounts.connect("hooked", "acme", {"base_url": hooked.url,
+                                                     "access_token": hooked.token})
+
+    def state():
+        db.session.rollback()  # the test client shares this session: read afresh
+        [health] = client.get("/healthz", headers=OPERATOR).json["accounts"]
+        return health["state"]
+
+    assert state() == "waiting"
+    deliver(service, *hooked.delivery(hooked.post("jane", "hello")))
+    assert state() == "ok"
