@@ -130,12 +130,12 @@ def _finish(delivery_id, account_ids, status, reason):
         log.warning("webhook delivery %s: %s (%s)", delivery_id, status, reason)
 
 
-def requeue_stale(now=None) -> list[int]:
+def requeue_stale() -> list[int]:
     """Queue again each delivery left pending (its worker died); give up after MAX_ATTEMPTS.
 
     Returns the ids queued.
     """
-    now = now or utcnow()
+    now = utcnow()
     stale = (WebhookDelivery.status == "pending", WebhookDelivery.queued_at < now - REQUEUE_AFTER)
     db.session.execute(update(WebhookDelivery).where(
         *stale, WebhookDelivery.attempts >= MAX_ATTEMPTS).values(

@@ -2,8 +2,8 @@
 
 Each platform that pushes brings its own challenge, signature check and routing through its
 adapter; a platform that only polls, or whose app-level secrets are not set, answers with a
-clear 404. A verified delivery is committed before it is answered, then
-processed by the worker.
+clear 404. A verified delivery is committed before it is answered, then processed by the
+worker.
 """
 from flask import Blueprint
 from flask import Response
@@ -55,6 +55,9 @@ def receive(platform):
         raise Unauthorized(exc.message, code=exc.code) from None
     except AuthFailed as exc:
         raise Forbidden(exc.message, code=exc.code) from None
+    except (PlatformError, *SHAPE_ERRORS) as exc:  # a signature header it cannot even read
+        raise Forbidden(f"This {cls.label} delivery's signature cannot be checked.",
+                        code="webhook_forged") from exc
     delivery, created = deliveries.store(cls, raw_body, request.headers)
     if created and delivery.status == "pending":
         deliveries.queue(delivery.id)
