@@ -63,6 +63,7 @@ PLATFORM_STATUS = {
     platform_errors.AuthFailed: 422,
     platform_errors.Refused: 422,
     platform_errors.ReplyTooLong: 422,
+    platform_errors.MediaRefused: 422,
     platform_errors.NotShared: 422,
     platform_errors.RateLimited: 429,
     platform_errors.Unavailable: 503,

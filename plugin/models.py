@@ -130,6 +130,8 @@ class StoredMention(db.Model):
     sentiment_label: Mapped[str] = mapped_column(String(16))
     filtered_reason: Mapped[str | None] = mapped_column(String(64))
     raw: Mapped[dict] = mapped_column(JSON)
+    # The post's files as `Attachment` fields, for Zendesk's file_urls.
+    attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from plugin import create_app
 from plugin.db import db
 from plugin.models import Account
+from plugin.models import StoredMention
 
 T0 = "'2026-11-01 00:00:00+00'"
 
@@ -70,3 +71,5 @@ def test_upgrading_keeps_every_mention(database_url, tmp_path):
         db.session.commit()
         upgrade()
         assert db.session.execute(text("SELECT count(*) FROM mentions")).scalar() == 1
+        # Mentions taken in before attachments were kept have none.
+        assert db.session.scalar(select(StoredMention.attachments)) == []

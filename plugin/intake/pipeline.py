@@ -5,6 +5,7 @@ silently: reposts, the brand's own posts and echoes of our replies are stored wi
 reason and never delivered.
 """
 import logging
+from dataclasses import asdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -152,4 +153,5 @@ def _row(account, mention, reason, thread_id):
         "sentiment_label": scored.label,
         "filtered_reason": reason,
         "raw": mention.raw,
+        "attachments": [asdict(attachment) for attachment in mention.attachments],
     }

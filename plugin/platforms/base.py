@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from plugin.platforms.catalogue import N_
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
+from plugin.platforms.errors import MediaRefused
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import NotShared
 from plugin.platforms.errors import PlatformError
@@ -49,6 +50,69 @@ class Profile:
     followers_count: int | None = None
 
 
+ATTACHMENT_KINDS = ("image", "video", "gif", "audio", "other")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a post carries: its kind (one of `ATTACHMENT_KINDS`), where it is, and its alt
+    text. `mime_type` and `preview_url` are set when the platform says them."""
+
+    kind: str
+    url: str
+    description: str = ""
+    mime_type: str | None = None
+    preview_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file an agent attached to a reply, fetched and ready to go to the platform."""
+
+    filename: str
+    mime_type: str
+    content: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """What one reply may carry on a platform (as far as it tells): how many files, which
+    MIME types, and the largest size for a MIME type's family (`image/`, `video/`, ...)."""
+
+    max_count: int
+    mime_types: frozenset
+    max_bytes: dict = field(default_factory=dict)
+
+    def count_refusal(self, count: int) -> str | None:
+        """Why `count` files cannot go with one reply, or None if they can."""
+        if count > self.max_count:
+            return (f"at most {self.max_count} attachments go with one reply; this one has "
+                    f"{count}")
+        return None
+
+    def largest(self) -> int | None:
+        """The most bytes any one file may have, if the platform says."""
+        return max(self.max_bytes.values(), default=None)
+
+    def refusal(self, files: list) -> str | None:
+        """Why `files` (`Upload`s) cannot go with one reply, or None if they can."""
+        if reason := self.count_refusal(len(files)):
+            return reason
+        for upload in files:
+            if upload.mime_type not in self.mime_types:
+                return f"{upload.filename} is {upload.mime_type}, a type it does not take"
+            limit = self.max_bytes.get(upload.mime_type.split("/", 1)[0])
+            if limit is not None and len(upload.content) > limit:
+                return (f"{upload.filename} is {_megabytes(len(upload.content))}; "
+                        f"the limit is {_megabytes(limit)}")
+        return None
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
+
+
 @dataclass(frozen=True)
 class Mention:
     """One public post, normalised. Every adapter and entry point produces this shape."""
@@ -67,6 +131,8 @@ class Mention:
     is_repost: bool = False
     # How many people liked the post, where the platform says (capability "likes").
     likes: int | None = None
+    # Its files, where the platform shares them (capability "media").
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
@@ -143,7 +209,7 @@ CAPABILITIES = (HISTORY, PROFILE, MEDIA, LIKES)
 # The adapter methods that read platform answers; a mis-shaped answer in any of them is a
 # `Malformed` platform failure, never a KeyError deep in our code.
 PARSING_METHODS = ("verify", "fetch_mentions", "resolve_threads", "post_reply", "recent_posts",
-                   "profile", "lookup", "text_rules", "parse_webhook")
+                   "profile", "lookup", "text_rules", "media_rules", "parse_webhook")
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
@@ -362,9 +428,33 @@ class Adapter(ABC):
             return words[1] if len(words) > 1 else ""
         return text
 
+    def media_rules(self) -> MediaRules | None:
+        """What a reply may carry as attachments here (capability "media"); None when replies
+        take none."""
+        return None
+
+    def check_media(self, files: list[Upload] | int) -> None:
+        """Refuse `files` (or, before they are fetched, a count of files) unless one reply can
+        carry them all. Called before anything is posted.
+
+        :raise MediaRefused: the platform takes no attachments, or not these.
+        """
+        if not files:
+            return
+        rules = self.media_rules() if MEDIA in self.capabilities else None
+        if rules is None:
+            raise MediaRefused(f"{self.label} replies cannot carry attachments; nothing was "
+                               "posted. Send the reply without them, or link to the file.")
+        reason = (rules.count_refusal(files) if isinstance(files, int)
+                  else rules.refusal(files))
+        if reason:
+            raise MediaRefused(f"On {self.label}, {reason}. Nothing was posted.")
+
     @abstractmethod
-    def post_reply(self, target: dict, text: str, idempotency_key: str) -> Posted:
-        """Post `text` (already within the limit) as a reply to `target`."""
+    def post_reply(self, target: dict, text: str, idempotency_key: str,
+                   files: tuple[Upload, ...] = ()) -> Posted:
+        """Post `text` (already within the limit) as a reply to `target`, with `files`
+        (already passed by `check_media`) uploaded and attached."""
 
     def recent_posts(self, author: Author, limit: int = 20) -> list[Mention]:
         """The author's recent public posts, newest first (capability "history").

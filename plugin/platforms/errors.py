@@ -64,6 +64,13 @@ class Malformed(Unavailable):
     code = "platform_malformed"
 
 
+class MediaRefused(PlatformError):
+    """A reply's attachments cannot go to the platform (none allowed, a type, size or count
+    over its limits); nothing was posted."""
+
+    code = "reply_media_refused"
+
+
 class NotShared(PlatformError):
     """The platform does not offer this (a customer's posts, profiles, media …) to Murmur."""
 

@@ -20,6 +20,8 @@ from plugin.models import ReplyLedger
 from plugin.models import StoredMention
 from plugin.models import utcnow
 from plugin.platforms.errors import PlatformError
+from plugin.replies import attachments
+from plugin.replies.attachments import AttachmentFailed
 from plugin.replies.planning import plan
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,12 @@ ZENDESK_WAIT = timedelta(seconds=10)
 MARGIN = timedelta(seconds=1)
 
 
-def send(account: Account, *, message, parent_id, thread_id, request_key) -> PostedReply:
+def send(account: Account, *, message, parent_id, thread_id, request_key,
+         file_urls=()) -> PostedReply:
     """Post `message` as a reply in the thread of `parent_id`; return the first posted part.
+
+    The files at `file_urls` (on the account's Zendesk) go with the first part, or, when the
+    platform cannot take them, nothing is posted and the agent is told why.
 
     Idempotent on `request_key`: a retry returns what was posted and posts nothing new, and
     a retry after a partial failure posts only the parts still missing.
@@ -45,7 +51,9 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
     :raise NotFound: nothing of this account matches `parent_id` or `thread_id`.
     :raise Conflict: the same request is being posted right now, or came before with
         another message.
-    :raise PlatformError: the platform refused or failed; the ledger records it.
+    :raise AttachmentFailed: an attachment could not be fetched from Zendesk.
+    :raise PlatformError: the platform refused or failed (`MediaRefused`: it cannot take
+        these attachments); the ledger records it.
     """
     body = (message or "").strip()
     if not body:
@@ -53,12 +61,15 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
     target, thread = reply_target(account.id, parent_id, thread_id)
     adapter = adapter_for(account)
     length = claim_length(adapter)
-    ledger, hold = claim(account.id, request_key, parent_id or thread, thread, body, length)
+    ledger, hold = claim(account.id, request_key, parent_id or thread, thread, body, length,
+                         file_urls)
     done = _parts(ledger)
     if ledger.status == "posted":
         return done[0]
     try:
         parts = plan(adapter, target, body, account.settings.get("long_replies", "split"))
+        # Media go with the first part: once it is posted, they are out.
+        files = attached_files(account, adapter, file_urls) if not done else []
         for index, text in enumerate(parts):
             if index < len(done):
                 target = done[index].reply_target
@@ -67,15 +78,31 @@ def send(account: Account, *, message, parent_id, thread_id, request_key) -> Pos
             _fence(ledger, hold, claimed_until=renewed)
             db.session.commit()
             hold = renewed
-            posted = adapter.post_reply(target, text, part_key(ledger, index))
+            posted = adapter.post_reply(target, text, part_key(ledger, index),
+                                        files=tuple(files) if index == 0 else ())
             done.append(_record_part(account.id, ledger, hold, posted, thread))
             target = posted.reply_target
-    except (PlatformError, BadRequest) as exc:
+    except (PlatformError, BadRequest, AttachmentFailed) as exc:
         _fail(ledger, hold, exc)
         raise
     _fence(ledger, hold, status="posted", posted_at=utcnow(), claimed_until=None, error=None)
     db.session.commit()
     return done[0]
+
+
+def attached_files(account, adapter, file_urls) -> list:
+    """The files at `file_urls` fetched from Zendesk, once the adapter says it can take
+    that many (and then, fetched, these very files).
+
+    :raise MediaRefused: the platform cannot take them.
+    :raise AttachmentFailed: a file could not be fetched.
+    """
+    if not file_urls:
+        return []
+    adapter.check_media(len(file_urls))
+    files = attachments.fetch_all(account, list(file_urls), adapter.media_rules().largest())
+    adapter.check_media(files)
+    return files
 
 
 def claim_length(adapter) -> timedelta:
@@ -115,7 +142,7 @@ def reply_target(account_id, parent_id, thread_id):
                    code="unknown_parent")
 
 
-def claim(account_id, request_key, parent_id, thread, body, length):
+def claim(account_id, request_key, parent_id, thread, body, length, file_urls=()):
     """The ledger row for `request_key` (created if new) and this process's hold on it.
 
     The hold is the claim's expiry, which this process alone knows: every later write
@@ -123,9 +150,10 @@ def claim(account_id, request_key, parent_id, thread, body, length):
     comes back with no hold.
 
     :raise Conflict: another process holds the claim, or the request came with another
-        message.
+        message (or other attachments).
     """
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    # A reply without attachments keeps the digest of its text alone.
+    digest = hashlib.sha256("\n".join([body, *file_urls]).encode()).hexdigest()
     insert_ignoring_duplicates(ReplyLedger, [{
         "account_id": account_id, "request_key": request_key, "parent_id": parent_id,
         "thread_id": thread, "idempotency_key": uuid.uuid4().hex, "status": "pending",

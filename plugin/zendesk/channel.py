@@ -64,7 +64,7 @@ def manifest():
     """The integration manifest Zendesk reads when the app is installed."""
     body = {
         "name": "Murmur", "id": INTEGRATION_ID, "version": "1.0.0", "author": "Murmur",
-        "channelback_files": False, "create_followup_tickets": True,
+        "channelback_files": True, "create_followup_tickets": True,
         "urls": {key: public_url(endpoint) for key, endpoint in ENDPOINTS.items()},
     }
     if current_app.config["ZENDESK_PUSH_CLIENT_ID"]:
@@ -105,11 +105,13 @@ def _cursor(state: str) -> int:
 @bp.post("/channelback")
 def channelback():
     """Post an agent's reply to the original thread, then answer with its external id."""
-    form = load(schemas.channelback_form, request.form.to_dict())
+    fields = {**request.form.to_dict(), "file_urls[]": request.form.getlist("file_urls[]")}
+    form = load(schemas.channelback_form, fields)
     account = from_metadata(form["metadata"])
     posted = replies.send(account, message=form["message"], parent_id=form["parent_id"],
                           thread_id=form["thread_id"],
-                          request_key=form["request_unique_identifier"])
+                          request_key=form["request_unique_identifier"],
+                          file_urls=form["file_urls"])
     return jsonify(external_id=posted.external_id, allow_channelback=True)
 
 

@@ -13,6 +13,8 @@ from plugin.boundary import url_text
 CF_STRING = validate.Length(max=5000)
 # metadata and state are JSON we issued; what comes back may be anything.
 CF_JSON = [CF_STRING, storable_json]
+# Far above any platform's limit: the adapter refuses more than it takes, with its reason.
+MAX_REPLY_FILES = 64
 
 
 class _Form(Schema):
@@ -37,6 +39,10 @@ class ChannelbackForm(_Form):
     metadata = fields.String(required=True, validate=CF_JSON)
     request_unique_identifier = fields.String(required=True,
                                               validate=validate.Length(min=1, max=255))
+    # Sent as repeated `file_urls[]` fields when the manifest sets `channelback_files`.
+    file_urls = fields.List(fields.String(validate=[validate.Length(min=1, max=2048), url_text]),
+                            data_key="file_urls[]", load_default=list,
+                            validate=validate.Length(max=MAX_REPLY_FILES))
 
 
 class AdminForm(_Form):

@@ -23,6 +23,7 @@ from flask import jsonify
 from flask import request
 
 from tests.fakes import mastodon_data as data
+from tests.fakes.mastodon_media import FakeMedia
 from tests.fakes.server import LiveServer
 
 FIRST_NOTIFICATION_ID = 21  # the recorded notification id
@@ -71,6 +72,7 @@ class FakeMastodon:
                      "account": FIRST_ACCOUNT_ID}
         self._window_reset = None
         self._remaining = rate_limit
+        self.media = FakeMedia(self)
         self.app = self._build_app()
 
     # ----- seeding -------------------------------------------------------
@@ -104,12 +106,13 @@ class FakeMastodon:
         return self.statuses[status["id"] if isinstance(status, dict) else str(status)]
 
     def post_status(self, account, text_html, *, in_reply_to=None, visibility="public",
-                    created_at=None, tags=(), spoiler="", reblog_of=None, mentions=()):
+                    created_at=None, tags=(), spoiler="", reblog_of=None, mentions=(), media=()):
         """Store a status by ``account`` (dict or acct) without any notification.
 
         ``text_html`` becomes ``content`` as given (wrapped in ``<p>`` if it is
         not HTML already); ``tags`` adds hashtag links and ``tags`` entries;
-        ``mentions`` lists accounts to put in ``mentions``.
+        ``mentions`` lists accounts to put in ``mentions``; ``media`` are its
+        ``media_attachments`` (see ``mastodon_media.media_entity``).
         """
         account = self._account(account)
         parent = self._status_ref(in_reply_to)
@@ -125,6 +128,7 @@ class FakeMastodon:
             in_reply_to=parent, mentions=[self._account(m) for m in mentions], tags=tags,
             spoiler=spoiler, reblog_of=self._status_ref(reblog_of),
         )
+        status["media_attachments"] = list(media)
         with self._lock:
             self.statuses[status["id"]] = status
             if parent is not None:
@@ -132,7 +136,7 @@ class FakeMastodon:
         return status
 
     def mention(self, customer, text_html, *, in_reply_to=None, visibility="public",
-                created_at=None, tags=(), spoiler="", reblog_of=None, also_mention=()):
+                created_at=None, tags=(), spoiler="", reblog_of=None, also_mention=(), media=()):
         """A customer status mentioning the brand, plus its ``mention`` notification.
 
         The brand's h-card is put in front of ``text_html`` unless the text
@@ -147,7 +151,8 @@ class FakeMastodon:
             text = f"<p>{cards} {inner}</p>"
         status = self.post_status(customer, text, in_reply_to=in_reply_to, visibility=visibility,
                                   created_at=created_at, tags=tags, spoiler=spoiler,
-                                  reblog_of=reblog_of, mentions=[self.brand, *others])
+                                  reblog_of=reblog_of, mentions=[self.brand, *others],
+                                  media=media)
         return self.add_notification("mention", customer, status, created_at=created_at)
 
     def add_notification(self, ntype, account, status=None, created_at=None):
@@ -337,6 +342,7 @@ class FakeMastodon:
         app.add_url_rule("/api/v1/statuses", view_func=self._create_status, methods=["POST"])
         app.add_url_rule("/api/v1/notifications/<nid>/dismiss", view_func=self._dismiss,
                          methods=["POST"])
+        self.media.register(app)
 
     def _not_found(self):
         return self._error(404, "Record not found")
@@ -371,7 +377,9 @@ class FakeMastodon:
                 "urls": {"streaming": host.replace("http", "ws", 1)},
                 "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
                 "statuses": {"max_characters": self.max_characters,
-                             "max_media_attachments": 4, "characters_reserved_per_url": 23},
+                             "max_media_attachments": self.media.max_attachments,
+                             "characters_reserved_per_url": 23},
+                "media_attachments": self.media.configuration(),
                 "polls": {"max_options": 4, "max_characters_per_option": 50,
                           "min_expiration": 300, "max_expiration": 2629746},
                 "translation": {"enabled": False},
@@ -484,6 +492,8 @@ class FakeMastodon:
         reply_id = str(reply_id) if reply_id not in (None, "") else None
         visibility = params.get("visibility") or "public"
         key = request.headers.get("Idempotency-Key")
+        media_ids = [str(m) for m in ((params.get("media_ids") or []) if request.is_json
+                                      else request.form.getlist("media_ids[]"))]
         with self._lock:
             parent = self.statuses.get(reply_id) if reply_id else None
             if reply_id and (parent is None or not self.can_see(parent)):
@@ -495,7 +505,10 @@ class FakeMastodon:
             if visibility not in data.VISIBILITIES:
                 # Unverified wording; Mastodon answers 422 for an unknown visibility.
                 return self._error(422, f"'{visibility}' is not a valid visibility")
-            if not text.strip():
+            media, refusal = self.media.attach(media_ids)
+            if refusal:
+                return self._error(422, refusal)
+            if not text.strip() and not media:
                 return self._error(422, "Validation failed: Text can't be blank")
             if data.countable_length(text, spoiler) > self.max_characters:
                 return self._error(422, "Validation failed: Text character limit of "
@@ -508,6 +521,8 @@ class FakeMastodon:
                 mentions=mentioned, tags=tags, spoiler=spoiler,
                 language=params.get("language") or "en",
             )
+            status["media_attachments"] = media
+            self.media.attached_to(media_ids, status["id"])
             self.statuses[status["id"]] = status
             if parent is not None:
                 parent["replies_count"] += 1

@@ -62,6 +62,7 @@ class FakeZendesk:
         self.push_tokens: dict[str, str] = {}  # instance_push_id -> zendesk_access_token
         self.validate_status = None  # answer validate_token with this status instead
         self.validate_delay = 0.0  # seconds validate_token takes to answer
+        self.attachments: dict[str, tuple[bytes, str]] = {}  # token -> (content, type)
         self._server = LiveServer(self._return_app())
         self.manifest = None
 
@@ -94,6 +95,17 @@ class FakeZendesk:
             if token and request.headers.get("Authorization") == f"Bearer {token}":
                 return "", 200
             return {"error": "invalid_token", "description": "Invalid access token"}, 401
+
+        @app.get("/attachments/token/<token>/")
+        def attachment(token):
+            self.api_requests.append({"path": request.path, "auth": request.authorization,
+                                      "headers": dict(request.headers)})
+            if token not in self.attachments:
+                return {"error": "RecordNotFound", "description": "Not found"}, 404
+            content, content_type = self.attachments[token]
+            if content_type == "redirect":  # Zendesk hands files out from another host
+                return "", 302, {"Location": content}
+            return content, 200, {"Content-Type": content_type}
 
         @app.get("/api/v2/tickets/<int:ticket_id>.json")
         def show_ticket(ticket_id):
@@ -255,6 +267,7 @@ class FakeZendesk:
             self.tickets[ticket.id] = ticket
             type_id = "comment_on_new_ticket"
         ticket.comments.append({"external_id": external_id, "body": resource["message"],
+                                "file_urls": resource.get("file_urls", []),
                                 "author": resource["author"], "public": True,
                                 "created_at": resource["created_at"], "via": "channel"})
         self.imported[external_id] = ticket.id
@@ -262,13 +275,29 @@ class FakeZendesk:
                 "type_id": type_id}
 
     # -- agent replies ----------------------------------------------------------------------
-    def agent_reply(self, ticket_id, text, *, instance, request_id=None):
-        """An agent's public reply: Zendesk calls channelback and records the answer."""
+    def add_attachment(self, content: bytes, content_type: str, name: str) -> str:
+        """A file an agent attached, served on this Zendesk's host; returns its URL.
+
+        With `content_type` "redirect", `content` is the URL the file's address redirects to.
+        """
+        token = uuid.uuid4().hex
+        self.attachments[token] = (content, content_type)
+        return f"{self._server.url}/attachments/token/{token}/?name={name}"
+
+    def agent_reply(self, ticket_id, text, *, instance, request_id=None, file_urls=()):
+        """An agent's public reply: Zendesk calls channelback and records the answer.
+
+        `file_urls` go as `file_urls[]` fields, which Zendesk sends only when the manifest
+        asks for them with `channelback_files`.
+        """
         ticket = self.tickets[ticket_id]
         last = next(c for c in reversed(ticket.comments) if c["via"] == "channel")
         form = {"message": text, "parent_id": last["external_id"], "thread_id": ticket.thread_id,
                 "recipient_id": ticket.requester["external_id"], "metadata": instance.metadata,
                 "request_unique_identifier": request_id or uuid.uuid4().hex}
+        if file_urls:
+            assert self.manifest.get("channelback_files"), "the manifest takes no files"
+            form["file_urls[]"] = list(file_urls)
         response = self.http.post(self._url("channelback_url"), data=form)
         if response.status_code == 200:
             body = response.json()

@@ -45,7 +45,10 @@ def channelback(world):
                   "parent_id": st.just(world.external_id),
                   "thread_id": st.just(world.external_id),
                   "recipient_id": st.just("mastodon:fuzz:42"),
-                  "request_unique_identifier": st.sampled_from(["r-1", "r-2"])})
+                  "request_unique_identifier": st.sampled_from(["r-1", "r-2"]),
+                  # Never on the account's Zendesk host: the fuzz must not fetch real files.
+                  "file_urls[]": st.sampled_from(["https://files.example/a.png",
+                                                  "https://acme.zendesk.com.evil.example/a"])})
     return request("POST", "/channel/channelback", form)
 
 

@@ -1,7 +1,7 @@
 """webhook deliveries kept raw; receipts a platform has yet to take as acknowledged
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0011
 
 Each signed webhook delivery is stored as received (once per platform and delivery key)
 before it is answered, then processed by the worker. Accounts keep the receipts of stored
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,7 @@ from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import parsed
+from plugin.platforms.mastodon import media
 from plugin.platforms.mastodon.text import count_characters
 from plugin.platforms.mastodon.text import status_text
 from plugin.platforms.mastodon.text import without_address
@@ -75,6 +76,7 @@ class MastodonAdapter(Adapter):
         super().__init__(settings, credentials, **kwargs)
         self.host = _id_host(urlsplit(self.base_url).netloc.lower())
         self._instance_rules = None
+        self._media_rules = None
 
     @classmethod
     def clean_settings(cls, values, allow_http=False):
@@ -205,6 +207,7 @@ class MastodonAdapter(Adapter):
             visibility=status.get("visibility", "public"),
             is_repost=status.get("reblog") is not None,
             likes=original.get("favourites_count"),
+            attachments=media.attachments(original),
         )
 
     def to_author(self, account):
@@ -271,9 +274,20 @@ class MastodonAdapter(Adapter):
     def without_address(self, text, target):
         return without_address(text, target["acct"], self._rules()[2])
 
-    def post_reply(self, target, text, idempotency_key):
+    def media_rules(self):
+        if self._media_rules is None:
+            try:
+                instance = self.http.get_json("/api/v2/instance")
+            except Refused:  # pre-4.0 servers only have v1, which has the same keys (3.4+)
+                instance = self.http.get_json("/api/v1/instance")
+            self._media_rules = media.rules_from(instance)
+        return self._media_rules
+
+    def post_reply(self, target, text, idempotency_key, files=()):
         data = {"status": text, "in_reply_to_id": target["status_id"],
                 "visibility": target.get("visibility", "public")}
+        if files:
+            data["media_ids[]"] = [media.upload(self.http, file) for file in files]
         try:
             status = self.http.post("/api/v1/statuses", data=data,
                                     headers={"Idempotency-Key": idempotency_key})

@@ -70,6 +70,15 @@ class Kit(ABC):
     # as the platform counts it: {case id: {unit: length}}.
     expected_lengths: dict
 
+    # Platforms with the "media" capability: a post with an image, and what a post carries.
+    def mention_with_image(self, customer, url: str, description: str) -> str:
+        """`customer` mentions the brand with one image at `url`; returns its external id."""
+        raise NotImplementedError
+
+    def media_of(self, external_id: str) -> list[tuple[str, str]]:
+        """(MIME type, description) of each file the fake holds on a post."""
+        raise NotImplementedError
+
     # The app-level settings (`app_settings`) the kit's webhook deliveries are signed with.
     webhook_secrets: dict = {}
 

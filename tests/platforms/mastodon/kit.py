@@ -3,6 +3,7 @@ from plugin.platforms.mastodon import MastodonAdapter
 from plugin.platforms.mastodon.adapter import NOTIFICATIONS_PAGE
 from tests.fakes import mastodon_data as data
 from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.mastodon_media import media_entity
 from tests.platforms.conformance.kit import Kit
 
 TAG = "acmehelp"
@@ -66,6 +67,15 @@ class MastodonKit(Kit):
 
     def malform_next(self, body):
         self.fake.malform_next(1, body)
+
+    def mention_with_image(self, customer, url, description):
+        image = media_entity(1, "image", url, description=description)
+        return self._id(self.fake.mention(customer, "<p>look</p>", media=[image])["status"])
+
+    def media_of(self, external_id):
+        status = self.fake.statuses[self._local(external_id)]
+        uploads = {u["entity"]["id"]: u for u in self.fake.media.uploads.values()}
+        return [(uploads[m["id"]]["mime"], m["description"]) for m in status["media_attachments"]]
 
     def accepts(self, text):
         return data.countable_length(text, "") <= self.fake.max_characters
