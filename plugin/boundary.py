@@ -2,6 +2,7 @@
 and the URL and time formats we hand to Zendesk and browsers."""
 import json
 import math
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -38,6 +39,29 @@ def check_values(data):
     problem = _unstorable(data)
     if problem:
         raise BadRequest(f"Invalid request: {problem}", code="invalid_request")
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value):
+    """`value` (platform data: strings, numbers, lists, dicts) as every database can store it.
+
+    A platform's text is kept, not refused: NUL characters are dropped, a lone surrogate
+    becomes U+FFFD, and a number that is not finite becomes None.
+    """
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        if value.isascii() or _is_unicode(value):
+            return value
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(item) for item in value]
+    return value
 
 
 def _unstorable(data):

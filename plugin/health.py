@@ -17,6 +17,8 @@ from sqlalchemy import text
 from plugin import schema
 from plugin.db import db
 from plugin.errors import Unauthorized
+from plugin.intake import deliveries
+from plugin.intake.polling import poll_interval
 from plugin.models import Account
 from plugin.models import ReplyLedger
 from plugin.models import StoredMention
@@ -59,12 +61,13 @@ def account_health(account: Account, usage: dict | None = None) -> dict:
     expiring = (account.credentials_expire_at is not None
                 and account.credentials_expire_at < now + EXPIRY_WARNING
                 and not _refreshes(account.platform))
-    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    interval = poll_interval(account.platform)
     last_reply = db.session.execute(
         select(ReplyLedger.status, ReplyLedger.error).where(ReplyLedger.account_id == account.id)
         .order_by(ReplyLedger.id.desc()).limit(1)).first()
     reply_error = last_reply.error if last_reply and last_reply.status == "failed" else None
-    overdue = account.next_poll_at and account.next_poll_at < now - max(2 * interval, STALL_AFTER)
+    overdue = interval and account.next_poll_at and \
+        account.next_poll_at < now - max(2 * interval, STALL_AFTER)
     paused = is_paused(account, now)
     if not account.active:
         state = "inactive"
@@ -136,7 +139,8 @@ def is_operator() -> bool:
 def healthz():
     """Public liveness: 200 while the database answers and the schema is current, else 503.
 
-    With the operator token it also lists each account's health.
+    With the operator token it also lists each account's health and how many webhook
+    deliveries are pending, unroutable and failed.
     """
     try:
         db.session.execute(text("SELECT 1"))
@@ -152,7 +156,8 @@ def healthz():
     accounts = db.session.scalars(select(Account).order_by(Account.id)).all()
     usage = usage_today()
     return jsonify(status="ok", database="ok",
-                   accounts=[account_health(a, usage.get(a.id)) for a in accounts])
+                   accounts=[account_health(a, usage.get(a.id)) for a in accounts],
+                   webhook_deliveries=deliveries.counts())
 
 
 class _DatabaseCollector:
@@ -183,6 +188,12 @@ class _DatabaseCollector:
         for key, count in counts.items():
             health.add_metric(list(key), count)
         yield health
+        webhooks = GaugeMetricFamily("murmur_webhook_deliveries",
+                                     "Webhook deliveries not done, by status", labels=["status"])
+        for status, count in deliveries.counts().items():
+            if count:
+                webhooks.add_metric([status], count)
+        yield webhooks
         yield from _usage_metrics(usage)
 
 

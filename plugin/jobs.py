@@ -39,11 +39,13 @@ def init_app(app):
     huey = make_huey(app.config)
     in_app = _in_app_context(app)
 
+    from plugin.intake import deliveries
     from plugin.intake import polling as intake
     from plugin.sidebar import history
 
     poll = huey.task(name="murmur.poll_account")(in_app(intake.poll_account))
     refresh_history = huey.task(name="murmur.refresh_history")(in_app(history.refresh_task))
+    process_delivery = huey.task(name="murmur.process_delivery")(in_app(deliveries.process))
 
     @huey.periodic_task(crontab(minute="*"), name="murmur.poll_due")
     @in_app
@@ -52,9 +54,17 @@ def init_app(app):
         for account_id in intake.due_accounts():
             poll(account_id)
 
+    @huey.periodic_task(crontab(minute="*"), name="murmur.requeue_deliveries")
+    @in_app
+    def requeue_deliveries():
+        """Queue again the webhook deliveries a dead worker left pending."""
+        deliveries.requeue_stale()
+
     app.extensions["huey"] = huey
     app.extensions["murmur.tasks"] = {"poll_account": poll, "poll_due": poll_due,
-                                      "refresh_history": refresh_history}
+                                      "refresh_history": refresh_history,
+                                      "process_delivery": process_delivery,
+                                      "requeue_deliveries": requeue_deliveries}
 
 
 def _in_app_context(app):

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
@@ -103,6 +104,8 @@ class Account(db.Model):
     refresh_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     credentials_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     credentials_error: Mapped[str | None] = mapped_column(Text)
+    # Receipts of stored mentions the platform has not yet taken as acknowledged (retried).
+    unacknowledged: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -151,6 +154,33 @@ class StoredMention(db.Model):
     # The post's files as `Attachment` fields, for Zendesk's file_urls.
     attachments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """A signed webhook delivery, kept raw as received, once per platform and delivery key.
+
+    `status`: pending (stored, not yet processed), done, unroutable (no active account of the
+    platform is the brand it is for) or failed; `reason` says why for the last two.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery_key", name="uq_webhook_deliveries_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    delivery_key: Mapped[str] = mapped_column(String(255))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict] = mapped_column(JSON)
+    brand_user_ids: Mapped[list] = mapped_column(JSON, default=list)
+    account_ids: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a worker was last asked to process it, and how many times it has been asked.
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReplyLedger(db.Model):

@@ -57,7 +57,8 @@ def test_healthz_reports_each_account_without_secrets(client, connect, mastodon,
 def test_healthz_with_no_accounts(client):
     answer = client.get("/healthz", headers=OPERATOR)
     assert answer.status_code == 200
-    assert answer.json == {"status": "ok", "database": "ok", "accounts": []}
+    assert answer.json == {"status": "ok", "database": "ok", "accounts": [],
+                           "webhook_deliveries": {"pending": 0, "unroutable": 0, "failed": 0}}
 
 
 def test_healthz_is_503_when_the_database_fails(client, monkeypatch):

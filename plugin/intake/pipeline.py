@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from plugin.intake import sentiment
+from plugin.boundary import storable
 from plugin.db import db
 from plugin.db import insert_ignoring_duplicates
 from plugin.models import Account
@@ -66,7 +67,7 @@ def ingest(account: Account, adapter, mentions, cursor=None) -> IngestResult:
         reason = filter_reason(account, adapter, mention, ours)
         thread = (threads.get(mention.external_id) or threads.get(mention.parent_id)
                   or mention.parent_id or mention.external_id)
-        rows.append(_row(account, mention, reason, thread))
+        rows.append(storable(_row(account, mention, reason, thread)))
         if reason:
             result.filtered += 1
     if rows:

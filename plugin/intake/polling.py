@@ -14,6 +14,7 @@ from plugin.models import Account
 from plugin.models import utcnow
 from plugin.pauses import LEASE
 from plugin.pauses import is_paused
+from plugin.platforms import REGISTRY
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
@@ -25,13 +26,27 @@ AUTH_RETRY = timedelta(minutes=15)
 # The scheduler ticks once a minute: a poll due a little after a tick would wait a whole
 # extra tick, so "due" allows for the time the last poll itself took to start.
 TICK_SLACK = timedelta(seconds=10)
+# A platform that also pushes webhooks is polled only to catch what a missed delivery dropped.
+RECONCILE_INTERVAL = timedelta(minutes=15)
+# Receipts kept for a later acknowledgement while the platform keeps refusing it.
+MAX_OWED_RECEIPTS = 1000
+
+
+def poll_interval(platform: str) -> timedelta | None:
+    """How often accounts of `platform` are polled: None if never (its mentions are pushed)."""
+    cls = REGISTRY.get(platform)
+    if cls is None or "poll" not in cls.intake:
+        return None
+    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    return max(interval, RECONCILE_INTERVAL) if "webhook" in cls.intake else interval
 
 
 def due_accounts(now=None) -> list[int]:
-    """Ids of active accounts whose next poll is due (and that no platform pause holds)."""
+    """Ids of active, polled accounts whose next poll is due (and that no pause holds)."""
     now = now or utcnow()
+    polled = [platform for platform in REGISTRY if poll_interval(platform)]
     return list(db.session.scalars(select(Account.id).where(
-        Account.active.is_(True),
+        Account.active.is_(True), Account.platform.in_(polled),
         or_(Account.next_poll_at.is_(None), Account.next_poll_at <= now),
         or_(Account.paused_until.is_(None), Account.paused_until <= now))))
 
@@ -45,8 +60,12 @@ def is_overdue(account: Account) -> bool:
     """Whether the worker is late with this account (and nothing asked it to wait).
 
     A pull for such an account asks the worker to poll it at once; the pull itself never
-    calls the platform, so a slow platform cannot hold up Zendesk's request.
+    calls the platform, so a slow platform cannot hold up Zendesk's request. An account whose
+    platform pushes webhooks is never overdue: its polls only reconcile, on their schedule.
     """
+    cls = REGISTRY.get(account.platform)
+    if cls is None or "webhook" in cls.intake:
+        return False
     now = utcnow()
     horizon = now - timedelta(seconds=current_app.config["INLINE_FETCH_AFTER_SECONDS"])
     backing_off = account.consecutive_failures and account.next_poll_at \
@@ -58,14 +77,18 @@ def is_overdue(account: Account) -> bool:
 def poll_account(account_id: int):
     """Fetch and store one account's new mentions; record success or failure on the account.
 
-    Returns the `IngestResult`, or None when another process holds the account's lease.
-    Platform failures are recorded, never raised: one broken account never stops the rest.
+    Returns the `IngestResult`, or None when another process holds the account's lease (or
+    the account's platform is not polled). Platform failures are recorded, never raised: one
+    broken account never stops the rest. What the batch asks to acknowledge is acknowledged
+    only once the batch is committed.
     """
+    account = db.session.get(Account, account_id)
+    if account is None or poll_interval(account.platform) is None:
+        return None
     lease = _take_lease(account_id)
     if lease is None:
         return None
     started = utcnow()
-    account = db.session.get(Account, account_id)
     try:
         adapter = adapter_for(account, lease_until=lease, intake=True)
         batch = adapter.fetch_mentions(account.cursor, account.backfill_since)
@@ -74,11 +97,32 @@ def poll_account(account_id: int):
         db.session.rollback()
         _record_failure(db.session.get(Account, account_id), exc)
         return None
+    _acknowledge(db.session.get(Account, account_id), adapter, batch.receipts)
     _record_success(db.session.get(Account, account_id), started, more=batch.more)
     log.info("account %s: %s", account_id, result)
     if batch.more:  # a long backfill or a burst: carry on at once, within the rate limit
         queue_poll(account_id)
     return result
+
+
+def _acknowledge(account, adapter, receipts):
+    """Acknowledge a stored batch, with whatever an earlier failed acknowledgement left owed.
+
+    The receipts are recorded as owed first, so a crash here leaves them to a later poll.
+    """
+    owed = list(dict.fromkeys([*account.unacknowledged, *receipts]))[-MAX_OWED_RECEIPTS:]
+    if not owed:
+        return
+    account.unacknowledged = owed
+    db.session.commit()
+    try:
+        adapter.acknowledge(owed)
+    except PlatformError as exc:
+        log.warning("account %s: acknowledging %d items failed, retried on the next poll: %s",
+                    account.id, len(owed), exc)
+        return
+    account.unacknowledged = []
+    db.session.commit()
 
 
 def _take_lease(account_id):
@@ -95,7 +139,7 @@ def _take_lease(account_id):
 
 def _record_success(account, started, more=False):
     now = utcnow()
-    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+    interval = poll_interval(account.platform)
     account.last_polled_at = now
     account.last_success_at = now
     account.last_error = None

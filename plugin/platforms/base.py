@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import ClassVar
+from typing import Mapping
 from urllib.parse import urlsplit
 
 from plugin.platforms.catalogue import N_
@@ -25,6 +26,7 @@ from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.errors import WebhookUnsigned
 from plugin.platforms.http import USER_AGENT
 from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
@@ -147,6 +149,21 @@ class Batch:
     mentions: list[Mention]
     cursor: str | None
     more: bool = False
+    # What to `acknowledge` once these mentions are stored (read markers, inbox ids): opaque
+    # strings only the adapter reads.
+    receipts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WebhookRoute:
+    """Whom a verified webhook delivery is for, and the key that makes a redelivery a repeat.
+
+    `brand_user_ids` are the platform user ids of the connected brand accounts the events
+    concern (one delivery may carry events for several).
+    """
+
+    key: str
+    brand_user_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -195,7 +212,7 @@ CAPABILITIES = (HISTORY, PROFILE, MEDIA, LIKES)
 # The adapter methods that read platform answers; a mis-shaped answer in any of them is a
 # `Malformed` platform failure, never a KeyError deep in our code.
 PARSING_METHODS = ("verify", "fetch_mentions", "resolve_threads", "post_reply", "recent_posts",
-                   "profile", "lookup", "text_rules", "media_rules")
+                   "profile", "lookup", "text_rules", "media_rules", "parse_webhook")
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
@@ -237,6 +254,8 @@ class Adapter(ABC):
     # How an admin connects an account (`plugin.platforms.connect`): pasting `fields`, and
     # optionally signing in with the platform.
     connect_flows: ClassVar[tuple] = (PASTED,)
+    # Request headers a webhook delivery is kept with (its signature, its delivery id).
+    webhook_headers: ClassVar[tuple[str, ...]] = ()
     # An example handle, as an agent would type it to look someone up.
     handle_example: ClassVar[str] = "@name"
     # What the connect form says when `verify` fails, by kind of failure: (field, advice).
@@ -396,6 +415,52 @@ class Adapter(ABC):
     @abstractmethod
     def fetch_mentions(self, cursor: str | None, since: datetime) -> Batch:
         """Mentions after `cursor`, oldest first; with no cursor, those posted after `since`."""
+
+    def acknowledge(self, receipts: list[str]) -> None:
+        """Tell the platform these fetched items are taken in (mark an inbox read).
+
+        Called only after the batch that carried `receipts` is committed, so nothing is
+        acknowledged that was not stored; a failure (a `PlatformError`) is retried on a later
+        poll with the same receipts. Platforms with nothing to acknowledge keep this no-op.
+        """
+
+    # Webhooks: for a platform whose `intake` includes "webhook". The class methods are
+    # app-level (one developer app per deployment, secrets from `app_settings`); only
+    # `parse_webhook` runs per account.
+
+    @classmethod
+    def webhook_challenge(cls, query: Mapping[str, str], secrets: dict) -> dict | str:
+        """The answer to the platform's GET challenge (a CRC token, a hub.challenge).
+
+        A dict is sent as JSON, a string as text/plain.
+
+        :raise AuthFailed: the challenge does not carry our verify token.
+        :raise Malformed: the challenge lacks what the platform always sends.
+        """
+        raise Malformed(f"{cls.label} sends no webhook challenge.")
+
+    @classmethod
+    def verify_webhook(cls, raw_body: bytes, headers: Mapping[str, str], secrets: dict) -> None:
+        """Check a delivery's signature over `raw_body`, comparing in constant time.
+
+        :raise WebhookUnsigned: the delivery carries no signature.
+        :raise WebhookForged: the signature does not match.
+        """
+        raise WebhookUnsigned(f"{cls.label} deliveries cannot be verified.")
+
+    @classmethod
+    def route_webhook(cls, payload, headers: Mapping[str, str]) -> WebhookRoute:
+        """Whom a verified delivery (its JSON `payload`) is for, and its dedupe key.
+
+        :raise Malformed: the payload is not what the platform sends.
+        """
+        raise Malformed(f"{cls.label} deliveries cannot be routed.")
+
+    def parse_webhook(self, payload, brand_user_id: str) -> list[Mention]:
+        """The mentions, oldest first, a verified delivery carries for the brand account
+        `brand_user_id` (leaving out events for other brands and events that are not posts).
+        """
+        raise Malformed(f"{self.label} deliveries cannot be read.")
 
     def resolve_threads(self, mentions: list[Mention]) -> dict[str, str]:
         """The root post's external id for each of `mentions` whose thread is not known.

@@ -117,3 +117,15 @@ class ReplyTooLong(PlatformError):
         self.length = length
         self.limit = limit
         self.unit = unit
+
+
+class WebhookUnsigned(AuthFailed):
+    """A webhook delivery that carries no signature (or none we can check)."""
+
+    code = "webhook_unsigned"
+
+
+class WebhookForged(AuthFailed):
+    """A webhook delivery whose signature does not match its body."""
+
+    code = "webhook_forged"

@@ -219,7 +219,7 @@ class RotatingAdapter(Adapter):
     def text_rules(self):
         return TextRules((Limit("characters", 280, len),))
 
-    def post_reply(self, target, text, idempotency_key):
+    def post_reply(self, target, text, idempotency_key, files=()):
         self.http.post("/api/replies", data={"text": text})
         raise AssertionError("the fake never accepts a reply")
 

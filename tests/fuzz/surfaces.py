@@ -78,11 +78,32 @@ def events(world):
 
 
 def webhooks(world):
-    path = st.one_of(st.just("mastodon"), PATH_SEGMENT).map("/webhooks/{}".format)
+    path = st.one_of(st.sampled_from(["mastodon", "hooked"]), PATH_SEGMENT).map(
+        "/webhooks/{}".format)
     fields = {"hub.mode": st.just("subscribe"), "hub.challenge": st.just("c"),
               "crc_token": st.just("t")}
     body = st.one_of(forms(fields), json_bodies(documents(fields)))
-    return st.one_of(*[request(method, path, body, query=fields) for method in ("GET", "POST")])
+    unsigned = st.one_of(*[request(method, path, body, query=fields) for method in ("GET", "POST")])
+    return weighted((1, unsigned), (1, signed_deliveries(world)))
+
+
+def signed_deliveries(world):
+    """Hooked deliveries signed with the app secret, so hostile ones reach storage and the
+    worker (the test-only Hooked platform is registered in the fuzz world)."""
+    author = {"id": st.just("77"), "handle": st.just("jane"), "name": st.just("Jane")}
+    text = weighted((1, st.just("my parcel never came")), (1, TEXT))
+    post = {"id": st.sampled_from(["5001", "5002", "5003"]), "text": text,
+            "created_at": st.just("2026-11-23T09:00:00+00:00"),
+            "in_reply_to": st.sampled_from([None, "5001"]), "conversation_id": st.just("5001")}
+    # Mostly well-formed posts with hostile text, so many reach the pipeline and the database.
+    good = st.fixed_dictionaries({**post, "author": st.fixed_dictionaries(author)})
+    hostile = documents({**post, "author": documents(author)})
+    delivery = documents({"delivery_id": st.integers(0, 10**9).map("d-{}".format),
+                          "for_user_id": st.sampled_from([world.hooked_brand_id, "9999"]),
+                          "posts": st.lists(weighted((3, good), (1, hostile)), min_size=1,
+                                            max_size=2)})
+    return request("POST", "/webhooks/hooked", json_bodies(delivery), JSON).map(
+        world.sign_webhook)
 
 
 def sidebar_ticket(world):

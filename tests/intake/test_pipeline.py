@@ -155,3 +155,20 @@ def test_sentiment_score_and_label_are_stored(connect, mastodon):
         assert row.sentiment == sentiment.score(row.text).score
     assert stored[0].sentiment > 0.5 and stored[1].sentiment < -0.5
     assert stored[0].raw["status"]["id"] == stored[0].reply_target["status_id"]
+
+
+def test_text_no_database_can_store_is_kept_cleaned_not_lost(connect, mastodon):
+    """A NUL or a lone surrogate from a platform is not a reason to lose the mention (or to
+    stall the account's intake on it)."""
+    account, _ = connect()
+    mastodon.app.json.ensure_ascii = True  # JSON's \u escapes carry what UTF-8 cannot
+    odd = mastodon.add_customer("odd", "Odd\x00 \ud800Name")
+    mastodon.mention(odd, "<p>broken\x00 text \udc00 here</p>")
+    mastodon.mention(odd, "<p>and a normal one</p>")
+    intake.poll_account(account.id)
+
+    stored = rows(account.id)
+    assert len(stored) == 2
+    assert stored[0].text.endswith("broken text \ufffd here")
+    assert stored[0].author_name == "Odd \ufffdName"
+    assert db.session.get(Account, account.id).last_error is None

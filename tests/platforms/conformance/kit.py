@@ -79,6 +79,14 @@ class Kit(ABC):
         """(MIME type, description) of each file the fake holds on a post."""
         raise NotImplementedError
 
+    # The app-level settings (`app_settings`) the kit's webhook deliveries are signed with.
+    webhook_secrets: dict = {}
+
     def signed_delivery(self, body: bytes) -> dict:
         """Headers that sign a webhook delivery of `body` (platforms that take webhooks)."""
+        raise NotImplementedError
+
+    def webhook_delivery(self, customer, text: str) -> tuple[bytes, str]:
+        """The raw body of a delivery in which `customer` mentions the brand, and the external
+        id the adapter gives that post (platforms that take webhooks)."""
         raise NotImplementedError
