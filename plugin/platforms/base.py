@@ -1,4 +1,4 @@
-"""The one interface every platform adapter implements, and the shapes it speaks in.
+"""The one interface every platform adapter implements (its shapes are in `shapes`).
 
 Adapters know HTTP and their platform; they know nothing of Flask, Zendesk or the database.
 Cursors are opaque strings the adapter alone reads (ids, timestamps or a platform's own
@@ -8,8 +8,6 @@ cursor); reply targets are JSON objects holding whatever the platform needs to a
 import functools
 from abc import ABC
 from abc import abstractmethod
-from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from typing import ClassVar
 from typing import Mapping
@@ -31,171 +29,17 @@ from plugin.platforms.http import USER_AGENT
 from plugin.platforms.http import LocalCredentials
 from plugin.platforms.http import PlatformHTTP
 from plugin.platforms.http import check_base_url
+from plugin.platforms.media import MediaRules
+from plugin.platforms.media import Upload
+from plugin.platforms.shapes import Author
+from plugin.platforms.shapes import Batch
+from plugin.platforms.shapes import Identity
+from plugin.platforms.shapes import Mention
+from plugin.platforms.shapes import Posted
+from plugin.platforms.shapes import Profile
+from plugin.platforms.shapes import SettingField
+from plugin.platforms.shapes import WebhookRoute
 from plugin.platforms.text import TextRules
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who wrote a post. `id` is our stable, platform-prefixed external id."""
-
-    id: str
-    handle: str
-    name: str
-    avatar_url: str | None = None
-    profile_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Profile:
-    """An author's public profile beyond what a post carries."""
-
-    author: Author
-    followers_count: int | None = None
-
-
-ATTACHMENT_KINDS = ("image", "video", "gif", "audio", "other")
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file a post carries: its kind (one of `ATTACHMENT_KINDS`), where it is, and its alt
-    text. `mime_type` and `preview_url` are set when the platform says them."""
-
-    kind: str
-    url: str
-    description: str = ""
-    mime_type: str | None = None
-    preview_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file an agent attached to a reply, fetched and ready to go to the platform."""
-
-    filename: str
-    mime_type: str
-    content: bytes
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class MediaRules:
-    """What one reply may carry on a platform (as far as it tells): how many files, which
-    MIME types, and the largest size for a MIME type's family (`image/`, `video/`, ...)."""
-
-    max_count: int
-    mime_types: frozenset
-    max_bytes: dict = field(default_factory=dict)
-
-    def count_refusal(self, count: int) -> str | None:
-        """Why `count` files cannot go with one reply, or None if they can."""
-        if count > self.max_count:
-            return (f"at most {self.max_count} attachments go with one reply; this one has "
-                    f"{count}")
-        return None
-
-    def largest(self) -> int | None:
-        """The most bytes any one file may have, if the platform says."""
-        return max(self.max_bytes.values(), default=None)
-
-    def refusal(self, files: list) -> str | None:
-        """Why `files` (`Upload`s) cannot go with one reply, or None if they can."""
-        if reason := self.count_refusal(len(files)):
-            return reason
-        for upload in files:
-            if upload.mime_type not in self.mime_types:
-                return f"{upload.filename} is {upload.mime_type}, a type it does not take"
-            limit = self.max_bytes.get(upload.mime_type.split("/", 1)[0])
-            if limit is not None and len(upload.content) > limit:
-                return (f"{upload.filename} is {_megabytes(len(upload.content))}; "
-                        f"the limit is {_megabytes(limit)}")
-        return None
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:.1f} MB"
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One public post, normalised. Every adapter and entry point produces this shape."""
-
-    platform: str
-    external_id: str
-    author: Author
-    text: str
-    url: str | None
-    posted_at: datetime
-    reply_target: dict
-    raw: dict
-    parent_id: str | None = None
-    thread_id: str | None = None
-    visibility: str = "public"
-    is_repost: bool = False
-    # How many people liked the post, where the platform says (capability "likes").
-    likes: int | None = None
-    # Its files, where the platform shares them (capability "media").
-    attachments: tuple[Attachment, ...] = ()
-
-
-@dataclass
-class Batch:
-    """What one fetch returned, oldest first, and the cursor to continue from.
-
-    `more` says the fetch stopped at its page budget with more waiting (a long backfill or a
-    burst): the caller polls again soon instead of waiting a whole interval.
-    """
-
-    mentions: list[Mention]
-    cursor: str | None
-    more: bool = False
-    # What to `acknowledge` once these mentions are stored (read markers, inbox ids): opaque
-    # strings only the adapter reads.
-    receipts: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class WebhookRoute:
-    """Whom a verified webhook delivery is for, and the key that makes a redelivery a repeat.
-
-    `brand_user_ids` are the platform user ids of the connected brand accounts the events
-    concern (one delivery may carry events for several).
-    """
-
-    key: str
-    brand_user_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The connected (brand) account, as the platform reports it."""
-
-    user_id: str
-    handle: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Posted:
-    """A reply we posted: its external id, public URL and the target for answering it."""
-
-    external_id: str
-    url: str | None
-    reply_target: dict
-
-
-@dataclass(frozen=True)
-class SettingField:
-    """One account setting as the admin form and the CLI show it."""
-
-    name: str
-    label: str
-    help: str = ""
-    secret: bool = False
-    required: bool = True
-    default: str | None = None
-    choices: tuple = field(default_factory=tuple)
-    max_int: int | None = None
 
 
 REPLY_MODES = ("split", "refuse")

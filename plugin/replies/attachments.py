@@ -16,7 +16,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 
 from plugin.errors import AppError
-from plugin.platforms.base import Upload
+from plugin.platforms.media import Upload
 from plugin.secrets_box import box
 from plugin.zendesk.gateway import api_url
 

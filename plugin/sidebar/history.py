@@ -28,8 +28,8 @@ from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
 from plugin.platforms.base import HISTORY
 from plugin.platforms.base import PROFILE
-from plugin.platforms.base import Author
-from plugin.platforms.base import Profile
+from plugin.platforms.shapes import Author
+from plugin.platforms.shapes import Profile
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import PlatformError
 from plugin.platforms.errors import RateLimited

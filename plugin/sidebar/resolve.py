@@ -11,7 +11,7 @@ from plugin.models import Installation
 from plugin.models import ProfileLink
 from plugin.models import StoredMention
 from plugin.models import TicketLink
-from plugin.platforms.base import Author
+from plugin.platforms.shapes import Author
 from plugin.zendesk.gateway import ZendeskGateway
 
 

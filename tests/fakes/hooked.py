@@ -25,13 +25,12 @@ from flask import request
 
 from plugin.platforms.base import COMMON_FIELDS
 from plugin.platforms.base import Adapter
-from plugin.platforms.base import Author
-from plugin.platforms.base import Batch
-from plugin.platforms.base import Identity
-from plugin.platforms.base import Mention
-from plugin.platforms.base import Posted
-from plugin.platforms.base import SettingField
-from plugin.platforms.base import WebhookRoute
+from plugin.platforms.shapes import Author
+from plugin.platforms.shapes import Batch
+from plugin.platforms.shapes import Identity
+from plugin.platforms.shapes import Mention
+from plugin.platforms.shapes import SettingField
+from plugin.platforms.shapes import WebhookRoute
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import WebhookForged
 from plugin.platforms.errors import WebhookUnsigned

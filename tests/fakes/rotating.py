@@ -23,11 +23,11 @@ from flask import request
 
 from plugin.platforms.base import COMMON_FIELDS
 from plugin.platforms.base import Adapter
-from plugin.platforms.base import Author
-from plugin.platforms.base import Batch
-from plugin.platforms.base import Identity
-from plugin.platforms.base import Profile
-from plugin.platforms.base import SettingField
+from plugin.platforms.shapes import Author
+from plugin.platforms.shapes import Batch
+from plugin.platforms.shapes import Identity
+from plugin.platforms.shapes import Profile
+from plugin.platforms.shapes import SettingField
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import CredentialsExpired
 from plugin.platforms.errors import RateLimited

@@ -8,7 +8,7 @@ import pytest
 from plugin.platforms import REGISTRY
 from plugin.platforms import adapter_class
 from plugin.platforms.base import Adapter
-from plugin.platforms.base import SettingField
+from plugin.platforms.shapes import SettingField
 from plugin.platforms.errors import NotConfigured
 
 ADAPTERS = sorted(REGISTRY.items())

@@ -8,9 +8,9 @@ may only take media that are ready (else 422), so we wait for them, briefly.
 """
 import time
 
-from plugin.platforms.base import Attachment
-from plugin.platforms.base import MediaRules
-from plugin.platforms.base import Upload
+from plugin.platforms.shapes import Attachment
+from plugin.platforms.media import MediaRules
+from plugin.platforms.media import Upload
 from plugin.platforms.errors import Unavailable
 from plugin.platforms.http import parsed
 

@@ -3,8 +3,8 @@ anything is posted; a platform without the media capability refuses every file."
 import pytest
 
 from plugin.platforms.base import MEDIA
-from plugin.platforms.base import Attachment
-from plugin.platforms.base import Upload
+from plugin.platforms.shapes import Attachment
+from plugin.platforms.media import Upload
 from plugin.platforms.errors import MediaRefused
 from tests.platforms.conformance.test_intake import drain
 

@@ -2,8 +2,8 @@
 import pytest
 
 from plugin.platforms.base import MEDIA
-from plugin.platforms.base import Attachment
-from plugin.platforms.base import Upload
+from plugin.platforms.shapes import Attachment
+from plugin.platforms.media import Upload
 from plugin.platforms.errors import MediaRefused
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import Unavailable
