@@ -228,9 +228,10 @@ class Adapter(ABC):
         Only adapters whose credentials change after connect override this; the transport
         calls it at most once at a time per account and stores the result atomically.
 
-        :raise AuthFailed: the grant is revoked: the account must be reconnected.
+        :raise AuthFailed: the grant is revoked (or, as here, the platform cannot renew
+            credentials): the account must be reconnected.
         """
-        raise NotImplementedError
+        raise AuthFailed(f"{self.label} credentials cannot be renewed; reconnect the account.")
 
     @classmethod
     def credentials_expire_at(cls, credentials: dict) -> datetime | None:
