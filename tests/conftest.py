@@ -1,4 +1,5 @@
-"""Shared fixtures: the app on SQLite and PostgreSQL, fakes of Mastodon and Zendesk."""
+"""Shared fixtures: the app on SQLite and PostgreSQL, fakes of Mastodon and Zendesk, the AT Protocol
+development network."""
 import os
 import uuid
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from plugin import create_app
 from plugin import accounts
 from plugin.db import db
 from plugin.platforms import REGISTRY
+from tests.devnet.network import DevNetwork
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.rotating import FakeTokenServer
 from tests.fakes.rotating import RotatingAdapter
@@ -95,6 +97,15 @@ def app(database_url, tmp_path):
             _empty_tables()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def devnet(pg_server):
+    """The real AT Protocol development network (PLC, PDS, AppView) on loopback, started once per
+    session when a test first asks for it, with the brand's account `acmeco.test` and two
+    customers' (`network.customers`); fails, never skips, when its install is missing."""
+    with throwaway_database(pg_server) as url, DevNetwork.started(url) as network:
+        yield network
 
 
 @pytest.fixture
