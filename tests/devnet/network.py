@@ -96,8 +96,9 @@ class DevNetwork:
         self.appview = urls["appview"]
         self.plc = urls["plc"]
         self.http = http
-        self.brand = self.create_account("acmeco")
-        self.customers = [self.create_account("alice"), self.create_account("bruno")]
+        self.brand = self.create_account("acmeco", "Acme Co")
+        self.customers = [self.create_account("alice", "Alice Martin"),
+                          self.create_account("bruno", "Bruno Díaz")]
 
     @classmethod
     @contextmanager
@@ -134,15 +135,30 @@ class DevNetwork:
             raise XrpcError(nsid, answer.status_code, answer.text)
         return answer.json() if answer.content else {}
 
-    def create_account(self, name):
-        """A new account `<name>.test` with a session and an app password."""
+    def create_account(self, name, display_name):
+        """A new account `<name>.test` with a profile, a session and an app password, once the
+        AppView knows its profile (as it knows any real account's)."""
         handle, password = f"{name}.test", f"password-of-{name}"
         made = self.call("com.atproto.server.createAccount", body={
             "handle": handle, "email": f"{name}@example.com", "password": password})
         account = DevAccount(handle, made["did"], password, "", made["accessJwt"])
+        self.call("com.atproto.repo.putRecord", account, body={
+            "repo": account.did, "collection": "app.bsky.actor.profile", "rkey": "self",
+            "record": {"$type": "app.bsky.actor.profile", "displayName": display_name}})
         account.app_password = self.call("com.atproto.server.createAppPassword", account,
                                          body={"name": "murmur"})["password"]
+        indexed = eventually(lambda: (self._profile(account) or {}).get("displayName")
+                             == display_name)
+        assert indexed, f"the AppView never indexed {handle}'s profile"
         return account
+
+    def _profile(self, account):
+        try:
+            return self.call("app.bsky.actor.getProfile", account, actor=account.did)
+        except XrpcError as exc:
+            if exc.status == 400:
+                return None
+            raise
 
     def post(self, author, text, facets=(), reply=None):
         """`author` posts `text` (with `facets`, in reply to `reply` = {root, parent}); returns
