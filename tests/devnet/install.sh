@@ -33,6 +33,10 @@ PATH="$node22/bin:$PATH" npm_config_nodedir="$node22" \
 "$node22/bin/node" -e 'new (require("better-sqlite3"))(":memory:").close()'
 
 touch .complete
-rm -rf "$dest"
-mv "$work" "$dest"
+cd "$here"
+# Another run may have finished first: its install is as good, and may be in use.
+if [ ! -f "$dest/.complete" ]; then
+  rm -rf "$dest"
+  mv "$work" "$dest"
+fi
 echo "$dest"
