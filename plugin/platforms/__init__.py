@@ -1,8 +1,10 @@
 """The explicit registry of platform adapters."""
+from plugin.platforms.bluesky.adapter import BlueskyAdapter
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.mastodon.adapter import MastodonAdapter
 
 REGISTRY = {
+    BlueskyAdapter.name: BlueskyAdapter,
     MastodonAdapter.name: MastodonAdapter,
 }
 
