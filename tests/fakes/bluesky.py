@@ -34,6 +34,7 @@ POST = "app.bsky.feed.post"
 TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}\Z")
 _SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"
 SIGNING_KEY = "fake-pds-signing-key-of-32-bytes!"
+CDN = "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"
 OPEN = {"com.atproto.server.createSession", "com.atproto.server.refreshSession"}
 
 
@@ -63,6 +64,7 @@ class FakeBluesky:
         self.posts = {}  # uri -> {"uri", "cid", "author", "record", "indexedAt", ...}
         self.notifications = []  # newest last
         self.blobs = {}
+        self.feeds = {}  # did -> recorded getAuthorFeed items served for that author
         self.reply_disabled = set()  # uris whose threadgate shuts the brand out
         self.sessions_created = 0
         self.requests = []
@@ -169,6 +171,16 @@ class FakeBluesky:
             for note in page:
                 if note["record"].get("$type") == POST:
                     self.posts.setdefault(note["uri"], {**note, "likeCount": 0})
+
+    def add_recorded_feed(self):
+        """Serve the recorded getAuthorFeed page (with reposts) for its author; returns it."""
+        page = recorded("get_author_feed.json")
+        author = page["feed"][0]["post"]["author"]
+        with self._lock:
+            self.feeds[author["did"]] = page["feed"]
+            self.posts.update({item["post"]["uri"]: item["post"] for item in page["feed"]
+                               if item["post"]["author"]["did"] == author["did"]})
+        return page
 
     def revoke_app_password(self):
         """The brand revokes its app password: sessions end, createSession refuses it."""
@@ -364,9 +376,13 @@ class FakeBluesky:
         embed = post["record"].get("embed") or {}
         if embed.get("$type") == "app.bsky.embed.images":
             view["embed"] = {"$type": "app.bsky.embed.images#view", "images": [
-                {"fullsize": self.blobs.get(i["image"]["ref"]["$link"], {}).get("url", ""),
+                {"fullsize": self._blob_url(post["author"]["did"], i["image"]["ref"]["$link"]),
                  "thumb": "", "alt": i.get("alt", "")} for i in embed["images"]]}
         return view
+
+    def _blob_url(self, did, cid):
+        known = self.blobs.get(cid)
+        return known["url"] if known else CDN.format(did=did, cid=cid)
 
     def _get_posts(self):
         uris = request.args.getlist("uris")
@@ -399,6 +415,8 @@ class FakeBluesky:
         if author is None:
             return self._error(400, "InvalidRequest", "Profile not found")
         limit = self._limit()
+        if author["did"] in self.feeds:
+            return self._ok({"feed": self.feeds[author["did"]][:limit]})
         posts = sorted((p for p in self.posts.values() if p["author"]["did"] == author["did"]),
                        key=lambda p: p["indexedAt"], reverse=True)[:limit]
         return self._ok({"feed": [{"post": self._view(p)} for p in posts]})
@@ -423,8 +441,7 @@ class FakeBluesky:
             return self._error(400, "BlobTooLarge", "This file is too large")
         cid = "bafkrei" + hashlib.sha256(data).hexdigest()[:52]
         mime = request.headers.get("Content-Type", "application/octet-stream")
-        self.blobs[cid] = {"url": f"https://cdn.bsky.app/img/feed_fullsize/plain/"
-                                  f"{self.brand['did']}/{cid}@jpeg", "mimeType": mime}
+        self.blobs[cid] = {"url": CDN.format(did=self.brand["did"], cid=cid), "mimeType": mime}
         return self._ok({"blob": {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime,
                                   "size": len(data)}})
 

@@ -2,6 +2,7 @@
 replies as `app.bsky.feed.post` records, sessions from an app password."""
 import hashlib
 import json
+import re
 from datetime import datetime
 from datetime import timezone
 
@@ -48,6 +49,9 @@ MAX_ID = 255
 # Errors the PDS names for a session that is not coming back (only a reconnect helps).
 DEAD_SESSION = {"InvalidToken", "AuthenticationRequired", "AccountTakedown",
                 "AccountDeactivated", "AuthFactorTokenRequired"}
+# How a PDS words a reply that a threadgate, a block or a closed thread does not allow.
+_REPLY_REFUSED = re.compile(r"\brepl(y|ies)\b.*\b(not allowed|disabled|threadgate|blocked)\b",
+                            re.IGNORECASE)
 
 
 class BlueskyAdapter(Adapter):
@@ -113,11 +117,11 @@ class BlueskyAdapter(Adapter):
             return CredentialsExpired(f"Bluesky: {message or error}", status=status)
         if error in DEAD_SESSION:
             return AuthFailed(f"Bluesky refused the session ({error}): {message}", status=status)
-        lowered = message.lower()
-        if "reply" in lowered and any(word in lowered for word in ("not allowed", "disabled",
-                                                                    "threadgate", "blocked")):
+        if _REPLY_REFUSED.search(message):
             return ReplyNotAllowed(f"Bluesky does not let the brand reply here: {message}",
                                    status=status)
+        if status == 400 and error:
+            return Refused(f"Bluesky refused the request ({error}): {message}", status=status)
         return None
 
     def refresh_credentials(self, credentials):
@@ -218,8 +222,10 @@ class BlueskyAdapter(Adapter):
             entries = page[key]
             for entry in entries:
                 at, uri = _parse_time(entry["indexedAt"]), entry["uri"]
-                if _reached(at, uri, stop, since):
+                if _before(at, stop, since):
                     return items, _settled(top, stop), False
+                if stop and at == _parse_time(stop["at"]) and uri in stop["uris"]:
+                    continue  # taken in already; others at this instant may still be new
                 top = _newest(top, at, uri)
                 items.append(entry)
             page_cursor = page.get("cursor")
@@ -395,11 +401,9 @@ def _posted_at(record, indexed_at):
         return indexed
 
 
-def _reached(at, uri, stop, since) -> bool:
-    if stop is None:
-        return at < since
-    stop_at = _parse_time(stop["at"])
-    return at < stop_at or (at == stop_at and uri in stop["uris"])
+def _before(at, stop, since) -> bool:
+    """Whether an item at `at` is older than everything a walk is to take in."""
+    return at < (_parse_time(stop["at"]) if stop else since)
 
 
 def _newest(top, at, uri):
