@@ -72,7 +72,7 @@ class FakeBluesky:
         self._lock = threading.RLock()
         self._refresh_tokens = {}  # refresh jwt -> "live" | "spent"
         self._revoked = False
-        self._expired_before = 0  # access JWTs issued before this (epoch seconds) expired
+        self._issued, self._expired = set(), set()  # ids (jti) of access JWTs
         self._failures = []
         self._malformed = []
         self._clock = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -200,21 +200,24 @@ class FakeBluesky:
 
     def expire_access_tokens(self):
         """Every access JWT issued so far counts as expired."""
-        self._expired_before = int(time.time()) + 1
+        with self._lock:
+            self._expired |= self._issued
 
     # ----- sessions --------------------------------------------------------
 
     def issue_session(self):
         """A fresh session for the brand, as createSession answers (not counted)."""
         now = int(time.time())
+        jti = secrets.token_hex(8)
         access = jwt.encode({"scope": "com.atproto.appPass", "sub": self.brand["did"],
                              "iat": now, "exp": now + int(self.access_lifetime.total_seconds()),
-                             "jti": secrets.token_hex(8)}, SIGNING_KEY, algorithm="HS256")
+                             "jti": jti}, SIGNING_KEY, algorithm="HS256")
         refresh = jwt.encode({"scope": "com.atproto.refresh", "sub": self.brand["did"],
                               "iat": now, "exp": now + 90 * 86400,
                               "jti": secrets.token_hex(8)}, SIGNING_KEY, algorithm="HS256")
         with self._lock:
             self._refresh_tokens[refresh] = "live"
+            self._issued.add(jti)
         return {"did": self.brand["did"], "handle": self.brand["handle"], "accessJwt": access,
                 "refreshJwt": refresh, "active": True, "email": "support@acme.example"}
 
@@ -308,7 +311,7 @@ class FakeBluesky:
             return self._error(400, "InvalidToken", "Malformed token")
         if claims.get("scope") != "com.atproto.appPass":
             return self._error(400, "InvalidToken", "Bad token scope")
-        if claims["exp"] <= time.time() or claims["iat"] < self._expired_before:
+        if claims["exp"] <= time.time() or claims["jti"] in self._expired:
             return self._error(400, "ExpiredToken", "Token has expired")
         return None
 
