@@ -167,6 +167,11 @@ class BlueskyAdapter(Adapter):
     # ----- the account -----------------------------------------------------
 
     def verify(self):
+        """The brand's DID, handle and name; first a session from the app password, when the
+        credentials hold none yet (connecting)."""
+        if not self.credentials.get("accessJwt"):
+            store = self.http.credentials
+            store.refreshed(store.version, self._create_session, self.credentials_expire_at)
         me = self.http.get_json("/xrpc/com.atproto.server.getSession")
         profile = self.http.get_json("/xrpc/app.bsky.actor.getProfile",
                                      params={"actor": me["did"]})
