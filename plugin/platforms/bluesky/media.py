@@ -22,7 +22,8 @@ def attachments(post: dict) -> tuple[Attachment, ...]:
         return tuple(Attachment(kind="image", url=image["fullsize"],
                                 description=(image.get("alt") or "").strip(),
                                 preview_url=image.get("thumb"))
-                     for image in view if isinstance(image.get("fullsize"), str) and image["fullsize"])
+                     for image in view
+                     if isinstance(image.get("fullsize"), str) and image["fullsize"])
     did = post["author"]["did"]
     found = []
     for image in _images((post.get("record") or {}).get("embed"), IMAGES) or []:

@@ -10,6 +10,8 @@ from plugin.platforms.bluesky.session import record_key
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import ReplyNotAllowed
 from plugin.platforms.errors import Unavailable
+from plugin.platforms.media import Upload
+from plugin.replies.planning import plan
 from tests.platforms.bluesky.kit import make_adapter
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -56,7 +58,6 @@ def test_facets_cover_exactly_the_handle_and_the_urls_in_bytes(bluesky, adapter,
 def test_the_customer_is_mentioned_even_when_the_agent_typed_no_handle(bluesky, adapter, jane):
     bluesky.mention(jane, "help?")
     [mention] = _taken(adapter)
-    from plugin.replies.planning import plan
     [text] = plan(adapter, mention.reply_target, "On its way!", "split")
     record = _posted(bluesky, adapter.post_reply(mention.reply_target, text, "k"))
     assert record["text"] == "@jane.example.social On its way!"
@@ -133,7 +134,6 @@ def test_a_deleted_post_cannot_be_answered(bluesky, adapter, jane):
 
 
 def test_an_image_goes_up_as_a_blob_with_its_alt_text(bluesky, adapter, jane):
-    from plugin.platforms.media import Upload
     bluesky.mention(jane, "photo?")
     [mention] = _taken(adapter)
     image = Upload("box.png", "image/png", b"\x89PNG" + b"\0" * 32, "The box")
