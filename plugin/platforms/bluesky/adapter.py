@@ -13,6 +13,8 @@ from plugin.platforms.base import MEDIA
 from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Adapter
 from plugin.platforms.bluesky import media
+from plugin.platforms.bluesky import paging
+from plugin.platforms.bluesky.paging import parse_time
 from plugin.platforms.bluesky.session import expires_at
 from plugin.platforms.bluesky.session import record_key
 from plugin.platforms.bluesky.session import session_credentials
@@ -41,7 +43,6 @@ from plugin.platforms.text import utf8_bytes
 
 POST = "app.bsky.feed.post"
 PAGE = 100
-MAX_PAGES = 10
 HYDRATE_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 uris
 REASONS = ("mention", "reply", "quote")
 PREFIX = "bluesky:"
@@ -183,15 +184,12 @@ class BlueskyAdapter(Adapter):
     def fetch_mentions(self, cursor, since):
         """Mentions, replies and quotes since `cursor`, within a page budget per stream.
 
-        Both streams answer newest first and page backwards. A settled stream's state is
-        `{"stop": {"at": indexedAt, "uris": [...]}}`, the newest items taken in; a fetch walks
-        back until it reaches them (or, the first time, until `since`). A walk that runs out
-        of pages keeps `walk` (the platform's cursor) and `top` (the newest item it saw) and
-        says `more`; once it reaches the stop, `top` becomes the new stop.
+        Each stream (notifications, each search term) keeps its own position; see
+        `paging.walk`.
         """
         state = json.loads(cursor) if cursor else {}
         found, more = {}, False
-        notes, state["n"], pending = self._walk(
+        notes, state["n"], pending = paging.walk(self.http, 
             "/xrpc/app.bsky.notification.listNotifications",
             {"limit": PAGE, "reasons": list(REASONS)}, "notifications", state.get("n"), since)
         more |= pending
@@ -204,7 +202,7 @@ class BlueskyAdapter(Adapter):
             found[mention.external_id] = mention
         searches = state.get("s", {})
         for term in search_terms(self.settings.get("search_terms", "")):
-            posts, searches[term], pending = self._walk(
+            posts, searches[term], pending = paging.walk(self.http, 
                 "/xrpc/app.bsky.feed.searchPosts", {"q": term, "sort": "latest", "limit": PAGE},
                 "posts", searches.get(term), since)
             more |= pending
@@ -214,29 +212,6 @@ class BlueskyAdapter(Adapter):
         state["s"] = {term: value for term, value in searches.items() if value}
         ordered = sorted(found.values(), key=lambda m: (m.posted_at, m.external_id))
         return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True), more=more)
-
-    def _walk(self, path, params, key, position, since):
-        """The items newer than `position` (see fetch_mentions), the new position, and
-        whether more wait."""
-        position = position or {}
-        stop, top, page_cursor = position.get("stop"), position.get("top"), position.get("walk")
-        items = []
-        for _ in range(MAX_PAGES):
-            query = {**params, "cursor": page_cursor} if page_cursor else params
-            page = self.http.get_json(path, params=query)
-            entries = page[key]
-            for entry in entries:
-                at, uri = _parse_time(entry["indexedAt"]), entry["uri"]
-                if _before(at, stop, since):
-                    return items, _settled(top, stop), False
-                if stop and at == _parse_time(stop["at"]) and uri in stop["uris"]:
-                    continue  # taken in already; others at this instant may still be new
-                top = _newest(top, at, uri)
-                items.append(entry)
-            page_cursor = page.get("cursor")
-            if not entries or not page_cursor:
-                return items, _settled(top, stop), False
-        return items, {"stop": stop, "top": top, "walk": page_cursor}, True
 
     def _hydrated(self, uris):
         """PostViews (with image URLs) of the posts at `uris`, by uri."""
@@ -392,37 +367,10 @@ def _web_url(author, uri):
     return f"https://bsky.app/profile/{author['handle']}/post/{uri.rsplit('/', 1)[1]}"
 
 
-def _parse_time(value: str) -> datetime:
-    parsed_at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed_at if parsed_at.tzinfo else parsed_at.replace(tzinfo=timezone.utc)
-
-
 def _posted_at(record, indexed_at):
     # A client may backdate createdAt (imports) or set it ahead: never later than indexing.
-    indexed = _parse_time(indexed_at)
+    indexed = parse_time(indexed_at)
     try:
-        return min(_parse_time(record["createdAt"]), indexed)
+        return min(parse_time(record["createdAt"]), indexed)
     except (KeyError, TypeError, ValueError):
         return indexed
-
-
-def _before(at, stop, since) -> bool:
-    """Whether an item at `at` is older than everything a walk is to take in."""
-    return at < (_parse_time(stop["at"]) if stop else since)
-
-
-def _newest(top, at, uri):
-    """`top` (the newest items seen: their time and uris) after seeing `uri` at `at`."""
-    if top is None:
-        return {"at": at.isoformat(), "uris": [uri]}
-    if at == _parse_time(top["at"]) and uri not in top["uris"]:
-        return {**top, "uris": top["uris"] + [uri]}
-    return top
-
-
-def _settled(top, stop):
-    if top is None:
-        return {"stop": stop} if stop else {}
-    if stop and _parse_time(stop["at"]) == _parse_time(top["at"]):
-        top = {**top, "uris": sorted(set(top["uris"]) | set(stop["uris"]))}
-    return {"stop": top}
