@@ -188,6 +188,11 @@ class FakeBluesky:
             self._revoked = True
             self._refresh_tokens.clear()
 
+    def new_app_password(self, password):
+        """The brand creates a new app password (after revoking the old one)."""
+        with self._lock:
+            self.app_password, self._revoked = password, False
+
     def fail_next(self, n, status=503, retry_after=None, error=None, message=None, path=None):
         """The next `n` requests (to methods starting with `path`) fail with `status`."""
         with self._lock:

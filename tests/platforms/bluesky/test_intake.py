@@ -3,6 +3,12 @@ by display name or handle, with full URLs and images."""
 from datetime import datetime
 from datetime import timezone
 
+import pytest
+
+from plugin import accounts
+from plugin.platforms.bluesky.adapter import PAGE
+from plugin.platforms.bluesky.paging import MAX_PAGES
+from plugin.platforms.errors import AuthFailed
 from tests.fakes.bluesky import recorded
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -107,3 +113,31 @@ def test_rate_limit_headers_are_read_as_epoch_seconds(adapter):
                                            "RateLimit-Reset": "1747676784"})
     assert remaining == 2963
     assert reset == datetime(2025, 5, 19, 17, 46, 24, tzinfo=timezone.utc)
+
+
+def test_a_long_backfill_stops_at_its_page_budget_and_goes_on_later(bluesky, adapter, jane):
+    asked = [bluesky.mention(jane, f"n{n}")["uri"] for n in range(PAGE * MAX_PAGES + 1)]
+    first = adapter.fetch_mentions(None, LONG_AGO)
+    assert first.more and len(first.mentions) == PAGE * MAX_PAGES
+    newer = bluesky.mention(jane, "while walking")["uri"]
+    second = adapter.fetch_mentions(first.cursor, LONG_AGO)
+    assert not second.more and [m.external_id for m in second.mentions] == ["bluesky:" + asked[0]]
+    third = adapter.fetch_mentions(second.cursor, LONG_AGO)
+    assert [m.external_id for m in third.mentions] == ["bluesky:" + newer]
+
+
+def test_intake_resumes_from_its_cursor_after_a_reconnect(app, bluesky, jane):
+    values = {"base_url": bluesky.url, "handle": "acme.bsky.social",
+              "app_password": bluesky.app_password}
+    account, _ = accounts.connect("bluesky", "acme", values)
+    bluesky.mention(jane, "before")
+    cursor = accounts.adapter_for(account).fetch_mentions(None, LONG_AGO).cursor
+    bluesky.revoke_app_password()
+    bluesky.expire_access_tokens()
+    meanwhile = bluesky.mention(jane, "while disconnected")
+    with pytest.raises(AuthFailed):
+        accounts.adapter_for(account).fetch_mentions(cursor, LONG_AGO)
+    bluesky.new_app_password("new1" * 4)
+    account, _ = accounts.connect("bluesky", "acme", {**values, "app_password": "new1" * 4})
+    taken = accounts.adapter_for(account).fetch_mentions(cursor, LONG_AGO).mentions
+    assert [m.external_id for m in taken] == ["bluesky:" + meanwhile["uri"]]
