@@ -189,8 +189,8 @@ class BlueskyAdapter(Adapter):
         """
         state = json.loads(cursor) if cursor else {}
         found, more = {}, False
-        notes, state["n"], pending = paging.walk(self.http, 
-            "/xrpc/app.bsky.notification.listNotifications",
+        notes, state["n"], pending = paging.walk(
+            self.http, "/xrpc/app.bsky.notification.listNotifications",
             {"limit": PAGE, "reasons": list(REASONS)}, "notifications", state.get("n"), since)
         more |= pending
         notes = [note for note in notes if note.get("reason") in REASONS
@@ -202,9 +202,9 @@ class BlueskyAdapter(Adapter):
             found[mention.external_id] = mention
         searches = state.get("s", {})
         for term in search_terms(self.settings.get("search_terms", "")):
-            posts, searches[term], pending = paging.walk(self.http, 
-                "/xrpc/app.bsky.feed.searchPosts", {"q": term, "sort": "latest", "limit": PAGE},
-                "posts", searches.get(term), since)
+            posts, searches[term], pending = paging.walk(
+                self.http, "/xrpc/app.bsky.feed.searchPosts",
+                {"q": term, "sort": "latest", "limit": PAGE}, "posts", searches.get(term), since)
             more |= pending
             for post in posts:
                 mention = self.to_mention(post, raw=post)
