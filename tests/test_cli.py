@@ -235,8 +235,8 @@ def test_connecting_to_an_internal_address_is_refused(app, runner, base_url):
 def test_platforms_lists_how_each_connects_and_what_is_not_configured(runner, monkeypatch):
     second_platform.register(monkeypatch)
     lines = runner.invoke(args=["platforms"]).stdout.splitlines()
-    assert lines == ["bluesky\tBluesky\tconnect: pasted\tready",
-                     "mastodon\tMastodon\tconnect: oauth2, pasted\tready",
+    assert lines == ["mastodon\tMastodon\tconnect: oauth2, pasted\tready",
+                     "bluesky\tBluesky\tconnect: pasted\tready",
                      "second\tSecond Network\tconnect: pasted\tnot configured: set "
                      "SECOND_CLIENT_ID, SECOND_CLIENT_SECRET"]
     runner.app.config["PLATFORM_SECRETS"] = dict.fromkeys(second_platform.APP_SETTINGS, "x")

@@ -3,9 +3,10 @@ from plugin.platforms.bluesky.adapter import BlueskyAdapter
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.mastodon.adapter import MastodonAdapter
 
+# The first is the admin form's default platform.
 REGISTRY = {
-    BlueskyAdapter.name: BlueskyAdapter,
     MastodonAdapter.name: MastodonAdapter,
+    BlueskyAdapter.name: BlueskyAdapter,
 }
 
 
