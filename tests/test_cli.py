@@ -236,10 +236,11 @@ def test_platforms_lists_how_each_connects_and_what_is_not_configured(runner, mo
     second_platform.register(monkeypatch)
     lines = runner.invoke(args=["platforms"]).stdout.splitlines()
     assert lines == ["mastodon\tMastodon\tconnect: oauth2, pasted\tready",
+                     "bluesky\tBluesky\tconnect: pasted\tready",
                      "second\tSecond Network\tconnect: pasted\tnot configured: set "
                      "SECOND_CLIENT_ID, SECOND_CLIENT_SECRET"]
     runner.app.config["PLATFORM_SECRETS"] = dict.fromkeys(second_platform.APP_SETTINGS, "x")
-    assert runner.invoke(args=["platforms"]).stdout.splitlines()[1].endswith("\tready")
+    assert runner.invoke(args=["platforms"]).stdout.splitlines()[-1].endswith("\tready")
 
 
 def test_accounts_add_refuses_a_platform_that_is_not_configured(runner, mastodon, monkeypatch):

@@ -1,9 +1,12 @@
 """The explicit registry of platform adapters."""
+from plugin.platforms.bluesky.adapter import BlueskyAdapter
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.mastodon.adapter import MastodonAdapter
 
+# The first is the admin form's default platform.
 REGISTRY = {
     MastodonAdapter.name: MastodonAdapter,
+    BlueskyAdapter.name: BlueskyAdapter,
 }
 
 

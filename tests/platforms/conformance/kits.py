@@ -1,4 +1,5 @@
 """Every platform's conformance kit, by registry key (a test checks none is missing)."""
+from tests.platforms.bluesky.kit import BlueskyKit
 from tests.platforms.mastodon.kit import MastodonKit
 
-KITS = {kit.platform: kit for kit in (MastodonKit,)}
+KITS = {kit.platform: kit for kit in (BlueskyKit, MastodonKit)}
