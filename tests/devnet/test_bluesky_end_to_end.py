@@ -1,0 +1,84 @@
+"""Bluesky end to end against the real development network: a customer's mention with facets →
+our intake → a Zendesk ticket (fake Zendesk) → the agent's reply through channelback → the reply
+read back from the network, in its thread, mentioning the customer exactly."""
+import uuid
+
+from plugin import accounts
+from plugin.intake.polling import poll_account
+from tests.devnet.network import eventually
+from tests.devnet.network import link_facet
+from tests.devnet.network import mention_facet
+
+
+def _ticket_with(zendesk, fragment):
+    return next(t for t in zendesk.tickets.values()
+                if any(fragment in c["body"] for c in t.comments))
+
+
+def _brand_reply_under(devnet, reader, parent_uri):
+    def read():
+        thread = devnet.call("app.bsky.feed.getPostThread", reader, uri=parent_uri)["thread"]
+        return next((r["post"] for r in thread.get("replies", [])
+                     if r["post"]["author"]["did"] == devnet.brand.did), None)
+    return eventually(read)
+
+
+def test_a_mention_becomes_a_ticket_and_the_agents_reply_lands_in_its_thread(devnet, zendesk):
+    brand, (alice, bruno) = devnet.brand, devnet.customers
+    account, metadata = accounts.connect("bluesky", "acme", {
+        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    instance = zendesk.add_instance(f"Bluesky @{brand.handle}", metadata)
+    tag = uuid.uuid4().hex[:8]
+    opening = f"@{brand.handle} has anyone had a parcel arrive? ({tag})"
+    root = devnet.post(bruno, opening, [mention_facet(opening, brand.handle, brand.did)])
+    text = f"Same here 👩‍👩‍👧‍👦 @{brand.handle}: see example.com/t/{tag}… ({tag})"
+    mention = devnet.post(alice, text, [
+        mention_facet(text, brand.handle, brand.did),
+        link_facet(text, f"example.com/t/{tag}…", f"https://example.com/track/{tag}/full")],
+        reply={"root": {"uri": root["uri"], "cid": root["cid"]},
+               "parent": {"uri": root["uri"], "cid": root["cid"]}})
+
+    poll_account(account.id)
+    zendesk.pull_until_empty(instance)
+
+    # The shortened link comes in as the link facet's full URL.
+    ticket = _ticket_with(zendesk, f"see https://example.com/track/{tag}/full ({tag})")
+    assert ticket.comments[-1]["author"]["name"] == "Alice Martin"
+    answer = zendesk.agent_reply(ticket.id, "Sorry! 🇫🇷 Your parcel ships today.",
+                                 instance=instance, request_id=f"rui-{tag}")
+    assert answer.status_code == 200, answer.text
+
+    reply = _brand_reply_under(devnet, alice, mention["uri"])
+    assert reply, "the agent's reply never reached the network"
+    record = reply["record"]
+    assert record["reply"]["root"] == {"uri": root["uri"], "cid": root["cid"]}
+    assert record["reply"]["parent"] == {"uri": mention["uri"], "cid": mention["cid"]}
+    assert record["text"] == f"@{alice.handle} Sorry! 🇫🇷 Your parcel ships today."
+    assert record["facets"] == [mention_facet(record["text"], alice.handle, alice.did)]
+
+    retried = zendesk.agent_reply(ticket.id, "Sorry! 🇫🇷 Your parcel ships today.",
+                                  instance=instance, request_id=f"rui-{tag}")
+    assert retried.json()["external_id"] == answer.json()["external_id"]
+    poll_account(account.id)
+    assert zendesk.pull_until_empty(instance) == 0
+
+
+def test_a_reply_retried_with_the_same_key_is_posted_once(devnet, app):
+    brand, (alice, _) = devnet.brand, devnet.customers
+    account, _ = accounts.connect("bluesky", "acme", {
+        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    adapter = accounts.adapter_for(account)
+    tag = uuid.uuid4().hex[:8]
+    text = f"@{brand.handle} hello? ({tag})"
+    mention = devnet.post(alice, text, [mention_facet(text, brand.handle, brand.did)])
+    target = {"uri": mention["uri"], "cid": mention["cid"], "root_uri": mention["uri"],
+              "root_cid": mention["cid"], "handle": alice.handle, "did": alice.did}
+
+    # The network answers a second record under the same key with a 500, not a 4xx.
+    first = adapter.post_reply(target, f"@{alice.handle} Hello!", f"rui-{tag}")
+    again = adapter.post_reply(target, f"@{alice.handle} Hello!", f"rui-{tag}")
+
+    assert again.external_id == first.external_id
+    replies = eventually(lambda: devnet.call("app.bsky.feed.getPostThread", alice,
+                                             uri=mention["uri"])["thread"]["replies"])
+    assert [r["post"]["author"]["did"] for r in replies] == [brand.did]
