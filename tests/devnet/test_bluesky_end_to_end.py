@@ -5,6 +5,7 @@ import uuid
 
 from plugin import accounts
 from plugin.intake.polling import poll_account
+from plugin.platforms.text import graphemes
 from tests.devnet.network import eventually
 from tests.devnet.network import link_facet
 from tests.devnet.network import mention_facet
@@ -82,3 +83,46 @@ def test_a_reply_retried_with_the_same_key_is_posted_once(devnet, app):
     replies = eventually(lambda: devnet.call("app.bsky.feed.getPostThread", alice,
                                              uri=mention["uri"])["thread"]["replies"])
     assert [r["post"]["author"]["did"] for r in replies] == [brand.did]
+
+
+def test_a_reply_of_300_graphemes_goes_whole_and_a_longer_one_becomes_a_chain(devnet, zendesk):
+    """Flags, skin tones and combining marks: many code points and bytes, one grapheme each."""
+    brand, (_, bruno) = devnet.brand, devnet.customers
+    account, metadata = accounts.connect("bluesky", "acme", {
+        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    instance = zendesk.add_instance(f"Bluesky @{brand.handle}", metadata)
+    tag = uuid.uuid4().hex[:8]
+    text = f"@{brand.handle} my order is broken ({tag})"
+    mention = devnet.post(bruno, text, [mention_facet(text, brand.handle, brand.did)])
+    poll_account(account.id)
+    zendesk.pull_until_empty(instance)
+    ticket = _ticket_with(zendesk, tag)
+
+    prefix = f"@{bruno.handle} "
+    body = " ".join(["🇫🇷👍🏽e\u0301"] * 72)
+    body += "!" * (300 - graphemes(prefix + body))
+    assert graphemes(prefix + body) == 300 and len(prefix + body) > 300
+    whole = zendesk.agent_reply(ticket.id, body, instance=instance, request_id=f"whole-{tag}")
+    assert whole.status_code == 200, whole.text
+    [reply] = eventually(lambda: _brand_replies(devnet, bruno, mention["uri"]))
+    assert reply["record"]["text"] == prefix + body
+
+    longer = zendesk.agent_reply(ticket.id, body + " and one more sentence.",
+                                 instance=instance, request_id=f"longer-{tag}")
+    assert longer.status_code == 200, longer.text
+    first = eventually(lambda: [r for r in _brand_replies(devnet, bruno, mention["uri"])
+                                if r["uri"] != reply["uri"]])[0]
+    [second] = eventually(lambda: _brand_replies(devnet, bruno, first["uri"]))
+    for part, parent in ((first, mention), (second, first)):
+        record = part["record"]
+        assert record["reply"]["parent"] == {"uri": parent["uri"], "cid": parent["cid"]}
+        assert record["reply"]["root"] == {"uri": mention["uri"], "cid": mention["cid"]}
+        assert record["text"].startswith(prefix) and graphemes(record["text"]) <= 300
+        assert record["facets"] == [mention_facet(record["text"], bruno.handle, bruno.did)]
+    assert first["record"]["text"].endswith("(1/2)") and second["record"]["text"].endswith("(2/2)")
+
+
+def _brand_replies(devnet, reader, parent_uri):
+    thread = devnet.call("app.bsky.feed.getPostThread", reader, uri=parent_uri)["thread"]
+    return [r["post"] for r in thread.get("replies", [])
+            if r["post"]["author"]["did"] == devnet.brand.did]
