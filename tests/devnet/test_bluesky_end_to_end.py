@@ -16,18 +16,20 @@ def _ticket_with(zendesk, fragment):
                 if any(fragment in c["body"] for c in t.comments))
 
 
+def _connect_brand(devnet):
+    """The brand's account connected as the CLI and admin UI do: (account, metadata)."""
+    brand = devnet.brand
+    return accounts.connect("bluesky", "acme", {
+        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+
+
 def _brand_reply_under(devnet, reader, parent_uri):
-    def read():
-        thread = devnet.call("app.bsky.feed.getPostThread", reader, uri=parent_uri)["thread"]
-        return next((r["post"] for r in thread.get("replies", [])
-                     if r["post"]["author"]["did"] == devnet.brand.did), None)
-    return eventually(read)
+    return eventually(lambda: next(iter(_brand_replies(devnet, reader, parent_uri)), None))
 
 
 def test_a_mention_becomes_a_ticket_and_the_agents_reply_lands_in_its_thread(devnet, zendesk):
     brand, (alice, bruno) = devnet.brand, devnet.customers
-    account, metadata = accounts.connect("bluesky", "acme", {
-        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    account, metadata = _connect_brand(devnet)
     instance = zendesk.add_instance(f"Bluesky @{brand.handle}", metadata)
     tag = uuid.uuid4().hex[:8]
     opening = f"@{brand.handle} has anyone had a parcel arrive? ({tag})"
@@ -66,8 +68,7 @@ def test_a_mention_becomes_a_ticket_and_the_agents_reply_lands_in_its_thread(dev
 
 def test_a_reply_retried_with_the_same_key_is_posted_once(devnet, app):
     brand, (alice, _) = devnet.brand, devnet.customers
-    account, _ = accounts.connect("bluesky", "acme", {
-        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    account, _ = _connect_brand(devnet)
     adapter = accounts.adapter_for(account)
     tag = uuid.uuid4().hex[:8]
     text = f"@{brand.handle} hello? ({tag})"
@@ -88,8 +89,7 @@ def test_a_reply_retried_with_the_same_key_is_posted_once(devnet, app):
 def test_a_reply_of_300_graphemes_goes_whole_and_a_longer_one_becomes_a_chain(devnet, zendesk):
     """Flags, skin tones and combining marks: many code points and bytes, one grapheme each."""
     brand, (_, bruno) = devnet.brand, devnet.customers
-    account, metadata = accounts.connect("bluesky", "acme", {
-        "handle": brand.handle, "app_password": brand.app_password, "base_url": devnet.pds})
+    account, metadata = _connect_brand(devnet)
     instance = zendesk.add_instance(f"Bluesky @{brand.handle}", metadata)
     tag = uuid.uuid4().hex[:8]
     text = f"@{brand.handle} my order is broken ({tag})"
