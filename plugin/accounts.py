@@ -62,7 +62,8 @@ def adapter_for(account: Account, settings=None, credentials=None, lease_until=N
     return cls(settings if settings is not None else account.settings, credentials or {},
                allow_http=cfg["PLATFORM_ALLOW_HTTP"], timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
                backoff=cfg["PLATFORM_RETRY_BACKOFF"], guard=guard, store=store,
-               allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"])
+               allow_loopback=cfg["PLATFORM_ALLOW_LOOPBACK"],
+               app_secrets=cfg["PLATFORM_SECRETS"])
 
 
 def check_configured(cls):

@@ -119,8 +119,10 @@ class Adapter(ABC):
     user_agent: ClassVar[str] = USER_AGENT
 
     def __init__(self, settings: dict, credentials: dict, *, allow_http=False, timeout=10.0,
-                 backoff=0.5, guard=None, store=None, allow_loopback=False):
+                 backoff=0.5, guard=None, store=None, allow_loopback=False, app_secrets=None):
         self.settings = settings
+        # The deployment's `app_settings` (a consumer key that signs every request).
+        self.app_secrets = app_secrets or {}
         self.base_url = check_base_url(settings.get("base_url") or self.default_base_url,
                                        allow_http)
         self.http = self.transport(store or LocalCredentials(credentials), guard=guard,
