@@ -44,20 +44,21 @@ def check_subdomain(subdomain: str) -> str:
 
 
 def adapter_for(account: Account, settings=None, credentials=None, lease_until=None,
-                intake=False):
+                budgeted=False):
     """An adapter bound to `account` (or to candidate settings and credentials).
 
     A stored account's adapter checks and records pauses and usage in the database (and
     renews the poll lease `lease_until` this process holds), so every process honours them,
-    and refreshes its stored credentials through `AccountCredentials`. An `intake` adapter
-    also keeps within the account's daily read budget.
+    and refreshes its stored credentials through `AccountCredentials`. A `budgeted` adapter
+    (intake, the sidebar's history) also keeps within the account's daily read budget;
+    replies never wait for it.
     """
     cls = adapter_class(account.platform)
     cfg = current_app.config
     guard = store = None
     if account.id:
         guard = AccountGuard(account.id, lease_until,
-                             read_budget=read_budget(account) if intake else None)
+                             read_budget=read_budget(account) if budgeted else None)
         store = AccountCredentials(account) if credentials is None else None
     return cls(settings if settings is not None else account.settings, credentials or {},
                allow_http=cfg["PLATFORM_ALLOW_HTTP"], timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],

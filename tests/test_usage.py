@@ -88,6 +88,6 @@ def test_intake_never_exceeds_the_daily_read_budget(app, client, tokens):
     assert health["pause_reason"] == "daily read budget spent"
     assert health["paused_until"] == next_midnight().isoformat()
     assert health["usage_today"]["billed_reads"] == 3 and health["daily_read_budget"] == 5
-    # The sidebar and replies are never refused for it (their reads still count).
+    # Replies are never refused for it, nor an unbudgeted read (their reads still count).
     adapter_for(spent).recent_posts(adapter_for(spent).lookup("@jane"))
     assert len(tokens.requests) == before + 1

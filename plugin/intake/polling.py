@@ -90,7 +90,7 @@ def poll_account(account_id: int):
         return None
     started = utcnow()
     try:
-        adapter = adapter_for(account, lease_until=lease, intake=True)
+        adapter = adapter_for(account, lease_until=lease, budgeted=True)
         batch = adapter.fetch_mentions(account.cursor, account.backfill_since)
         result = pipeline.ingest(account, adapter, batch.mentions, cursor=batch.cursor)
     except PlatformError as exc:

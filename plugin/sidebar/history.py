@@ -32,6 +32,7 @@ from plugin.platforms.shapes import Author
 from plugin.platforms.shapes import Profile
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import PlatformError
+from plugin.platforms.errors import BudgetSpent
 from plugin.platforms.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 RECENT_POSTS = 20
 STALE_REASONS = {
     "rate_limited": "{platform} asked Murmur to slow down",
+    "budget_spent": "today's read budget for {platform} is used up",
     "auth_failed": "{platform} refused the connected account's access; an admin should "
                    "reconnect it",
     "unreachable": "{platform} could not be reached",
@@ -96,7 +98,7 @@ def refresh(account: Account, author: Author) -> HistoryCache:
 
     :raise PlatformError: the platform failed; the cache keeps its data and notes the error.
     """
-    adapter = adapter_for(account)
+    adapter = adapter_for(account, budgeted=True)
     missing = not_shared(account)
     try:
         # Both calls at once: a cold sidebar waits for the platform once, not twice.
@@ -132,6 +134,8 @@ def refresh_task(account_id: int, author: dict):
 
 def stale_code(exc) -> str:
     """Why the history may be out of date, as a code the sidebar's catalogue words."""
+    if isinstance(exc, BudgetSpent):
+        return "budget_spent"
     if isinstance(exc, RateLimited):
         return "rate_limited"
     if isinstance(exc, AuthFailed):

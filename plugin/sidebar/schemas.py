@@ -72,7 +72,7 @@ class SidebarDocument(Schema):
     posts = fields.List(fields.Nested(Post))
     stale = fields.Boolean()
     stale_code = fields.String(allow_none=True, validate=validate.OneOf(
-        ["rate_limited", "auth_failed", "unreachable"]))
+        ["rate_limited", "budget_spent", "auth_failed", "unreachable"]))
     stale_reason = fields.String(allow_none=True)
     fetched_at = fields.DateTime(allow_none=True)
     connected_platforms = fields.List(fields.Nested(ConnectedPlatform))
