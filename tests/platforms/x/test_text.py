@@ -4,6 +4,9 @@ Each expected count is worked out by hand from X's published weights: code point
 Greek, Cyrillic and general punctuation weigh 1; CJK and other scripts 2; an emoji sequence 2
 whatever its code points; a URL 23, with a scheme or without.
 """
+import json
+from pathlib import Path
+
 import pytest
 
 from plugin.platforms.errors import ReplyTooLong
@@ -63,3 +66,15 @@ def test_refusing_names_the_weighted_length():
     with pytest.raises(ReplyTooLong) as refused:
         plan(XAdapter({}, {"access_token": "t"}), {"tweet_id": "1"}, "東" * 200, "refuse")
     assert (refused.value.length, refused.value.limit) == (400, 280)
+
+
+CONFORMANCE = json.loads((Path(__file__).parents[2] / "fixtures" / "x" / "twitter-text"
+                          / "validate-v3.json").read_text())
+X_CASES = [case for cases in CONFORMANCE.values() for case in cases]
+
+
+@pytest.mark.parametrize("case", X_CASES, ids=[c["description"] for c in X_CASES])
+def test_x_conformance_data(case):
+    """X's own conformance cases for configuration v3 (twitter-text's validate.yml)."""
+    assert weighted_length(case["text"]) == case["weightedLength"]
+    assert RULES.fits(case["text"]) is (case["weightedLength"] <= 280)
