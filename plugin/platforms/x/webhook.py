@@ -91,10 +91,11 @@ def to_mention(tweet: dict) -> Mention:
     post_id = _id(tweet, "id_str")
     user = _object(tweet.get("user"), "user")
     user_id, username = _id(user, "id_str"), _text(user, "screen_name")
-    extended = tweet.get("extended_tweet") if tweet.get("truncated") else None
-    source = _object(extended, "extended_tweet") if extended is not None else tweet
-    text = source.get("full_text") if extended is not None else (tweet.get("full_text")
-                                                                 or tweet.get("text"))
+    if tweet.get("truncated") and tweet.get("extended_tweet") is not None:
+        source = _object(tweet["extended_tweet"], "extended_tweet")
+        text = source.get("full_text")
+    else:
+        source, text = tweet, tweet.get("full_text") or tweet.get("text")
     if not isinstance(text, str):
         raise Malformed(f"X post {post_id} has no text.")
     media = _objects(_optional(source, "extended_entities", dict), "media")

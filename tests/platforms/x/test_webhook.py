@@ -221,6 +221,13 @@ def test_an_untruncated_post_keeps_its_root_text_even_beside_an_extended_copy():
     assert mention.text == "@TwitterDev Peek-a-boo! & hello"
 
 
+def test_a_truncated_post_without_its_extended_copy_keeps_what_it_has():
+    payload = fixture("reply_extended")
+    del payload["tweet_create_events"][0]["extended_tweet"]
+    [mention] = webhook.parse(payload, BRAND)
+    assert mention.text.endswith("showi… https://twitter.com/i/web/status/994633657141813248")
+
+
 def _set(path, value):
     def change(tweet):
         *parents, last = (int(key) if key.isdigit() else key for key in path.split("."))
