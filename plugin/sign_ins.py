@@ -1,12 +1,13 @@
 """Signing in with a platform (OAuth 2.0 + PKCE) to connect an account.
 
 Murmur registers a client once per platform, server and redirect URI and keeps it, its secret
-sealed. Each sign-in an admin starts is kept server-side under the hash of its `state` (random,
-single-use, expiring, bound to the account form it started from); the PKCE verifier is sealed
-there and never leaves the server. The callback claims the sign-in once and exchanges the
-code; the account form then collects what the sign-in connected, once. The protocol's
-messages are built and read by oauthlib; every call goes through the SSRF-guarded
-`PlatformHTTP`.
+sealed; a platform without registration has the deployment's own client, from the
+environment. Each sign-in an admin starts is kept server-side under the hash of its `state`
+(random, single-use, expiring, bound to the account form it started from); the PKCE verifier
+is sealed there and never leaves the server. The callback claims the sign-in once and
+exchanges the code (the client authenticating as its flow says); the account form then
+collects what the sign-in connected, once. The protocol's messages are built and read by
+oauthlib; every call goes through the SSRF-guarded `PlatformHTTP`.
 """
 import hashlib
 from datetime import timedelta
@@ -28,6 +29,7 @@ from plugin.models import utcnow
 from plugin.platforms import adapter_class
 from plugin.platforms.catalogue import N_
 from plugin.platforms.connect import Candidate
+from plugin.platforms.connect import basic_auth
 from plugin.platforms.connect import sign_in_flow
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
@@ -54,8 +56,8 @@ def start(platform: str, values: dict, form: dict) -> str:
     """Start a sign-in for the account form `form` (its sealed context, with `nonce`) and
     return the URL to send the admin's browser to.
 
-    :raise NotConfigured: the platform has no sign-in, or the server address is not
-        acceptable (not https, a private address).
+    :raise NotConfigured: the platform has no sign-in, the server address is not
+        acceptable (not https, a private address), or the deployment's client is not set.
     :raise PlatformError: registering Murmur at the server failed.
     """
     cls = adapter_class(platform)
@@ -85,20 +87,25 @@ def start(platform: str, values: dict, form: dict) -> str:
 
 
 def _client(platform, flow, server) -> OAuthClient:
-    """The client registered at `server` for our redirect URI, registering it the first time."""
+    """The client registered at `server` for our redirect URI, registering it the first time
+    (the deployment's own client, as configured now, for a platform without registration)."""
     redirect = public_url("admin.sign_in_callback")
     found = select(OAuthClient).where(OAuthClient.platform == platform,
                                       OAuthClient.server == server,
                                       OAuthClient.redirect_uri == redirect)
     client = db.session.scalar(found)
-    if client is not None:
+    if client is not None and flow.dynamic_client:
         return client
-    registered = flow.register(platform_http(platform, server), redirect)
-    db.session.add(OAuthClient(
-        platform=platform, server=server, redirect_uri=redirect,
-        client_id=registered.client_id,
-        client_secret_sealed=box().seal(registered.client_secret)
-        if registered.client_secret is not None else None))
+    registered = flow.register(platform_http(platform, server), redirect,
+                               current_app.config["PLATFORM_SECRETS"])
+    sealed = (box().seal(registered.client_secret)
+              if registered.client_secret is not None else None)
+    if client is not None:
+        client.client_id, client.client_secret_sealed = registered.client_id, sealed
+        db.session.commit()
+        return client
+    db.session.add(OAuthClient(platform=platform, server=server, redirect_uri=redirect,
+                               client_id=registered.client_id, client_secret_sealed=sealed))
     try:
         db.session.commit()
     except IntegrityError:  # another admin registered at this server at the same moment
@@ -146,13 +153,17 @@ def exchange(sign_in: OAuthSignIn, code: str) -> tuple[str, list[Candidate]]:
     flow = sign_in_flow(adapter_class(client.platform))
     verifier = box().open(sign_in.verifier_sealed)
     secret = box().open(client.client_secret_sealed) if client.client_secret_sealed else None
+    basic = secret is not None and flow.token_auth == "client_secret_basic"
     oauth = WebApplicationClient(client.client_id)
     body = oauth.prepare_request_body(code=code, redirect_uri=client.redirect_uri,
-                                      code_verifier=verifier, client_secret=secret,
+                                      code_verifier=verifier,
+                                      client_secret=None if basic else secret,
                                       include_client_id=True)
+    headers = {**FORM_ENCODED, **({"Authorization": basic_auth(client.client_id, secret)}
+                                  if basic else {})}
     http = platform_http(client.platform, client.server,
                          secrets={"code": code, "verifier": verifier, "client_secret": secret})
-    answer = http.post(flow.token_url(client.server), data=body, headers=FORM_ENCODED,
+    answer = http.post(flow.token_url(client.server), data=body, headers=headers,
                        authenticate=False)
     try:
         token = oauth.parse_request_body_response(answer.text)

@@ -9,6 +9,7 @@ grant several things (a user's Facebook pages); each is a `Candidate`, and the a
 Flows speak HTTP through the `PlatformHTTP` they are handed; they know nothing of Flask or the
 database (the client registered at a server, the sign-ins under way are kept by the caller).
 """
+import base64
 from abc import ABC
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -58,6 +59,12 @@ class OAuth2(ABC):
     server_field: str | None = None
     # The form fields the sign-in fills in (pasting them stays an advanced option).
     fills: tuple[str, ...] = ()
+    # How a client with a secret authenticates at the token endpoint (RFC 8414's names): the
+    # secret in the form body, or HTTP Basic, which some platforms require.
+    token_auth: str = "client_secret_post"
+    # Whether `register` asks the server for a client (kept once registered) rather than
+    # reading the deployment's own client (read at every sign-in, so a rotated secret counts).
+    dynamic_client: bool = True
 
     def server(self, adapter_cls, values: dict, allow_http: bool) -> str:
         """The base URL of the server to sign in at, for the form's `values`.
@@ -80,11 +87,15 @@ class OAuth2(ABC):
         """Where the authorization code is exchanged for a token."""
 
     @abstractmethod
-    def register(self, http: PlatformHTTP, redirect_uri: str) -> Client:
+    def register(self, http: PlatformHTTP, redirect_uri: str, secrets: dict) -> Client:
         """A client at `http`'s server for `redirect_uri`.
 
-        Called once per server and redirect URI (the caller keeps the answer); a platform that
-        registers clients dynamically asks the server here.
+        A platform that registers clients dynamically asks the server here, once per server
+        and redirect URI (the caller keeps the answer); one with a single developer app per
+        deployment reads it from the app-level `secrets` (environment name → value) at every
+        sign-in.
+
+        :raise NotConfigured: the deployment's client is not configured.
         """
 
     @abstractmethod
@@ -108,6 +119,16 @@ class OAuth1(ABC):
     @abstractmethod
     def candidates(self, server: str, token: dict) -> list[Candidate]:
         """What the access-token response `token` grants, as account form values."""
+
+
+def basic_auth(client_id: str, client_secret: str) -> str:
+    """The Authorization value of HTTP Basic client authentication at a token endpoint.
+
+    The id and secret go as they are, as X documents it (RFC 7617), not form-urlencoded first
+    as RFC 6749 §2.3.1 asks: the two only differ for characters X's client ids and secrets
+    do not use.
+    """
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
 def sign_in_flow(adapter_cls) -> OAuth2 | None:

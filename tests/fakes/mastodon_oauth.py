@@ -2,9 +2,9 @@
 
 Follows Mastodon's documented behaviour: `POST /api/v1/apps` registers a client,
 `GET /oauth/authorize` shows a page (which refuses to be framed) where the user approves or
-denies, and `POST /oauth/token` exchanges a code once, checking client, redirect URI and the
-PKCE verifier. The token it issues is the one the fake's API accepts; token answers have the
-recorded shapes (tests/fixtures/mastodon/oauth_token*.json).
+denies, and `POST /oauth/token` exchanges a code once, checking client (by HTTP Basic or the
+form), redirect URI and the PKCE verifier. The token it issues is the one the fake's API
+accepts; token answers have the recorded shapes (tests/fixtures/mastodon/oauth_token*.json).
 """
 import base64
 import hashlib
@@ -106,9 +106,12 @@ class FakeMastodonOAuth:
 
     def _token(self):
         form = request.form
-        client = self.apps.get(form.get("client_id", ""))
-        if client is None or not secrets.compare_digest(form.get("client_secret", ""),
-                                                        client["client_secret"]):
+        # Doorkeeper takes the client's credentials from HTTP Basic or from the form.
+        auth = request.authorization
+        client_id, secret = ((auth.username, auth.password) if auth and auth.type == "basic"
+                             else (form.get("client_id", ""), form.get("client_secret", "")))
+        client = self.apps.get(client_id or "")
+        if client is None or not secrets.compare_digest(secret or "", client["client_secret"]):
             return jsonify(error="invalid_client", error_description="Client authentication "
                            "failed due to unknown client, no client authentication included, "
                            "or unsupported authentication method."), 401

@@ -4,6 +4,7 @@ import pytest
 from plugin.platforms import REGISTRY
 from plugin.platforms.connect import PASTED
 from plugin.platforms.connect import Candidate
+from plugin.platforms.connect import basic_auth
 from plugin.platforms.connect import OAuth2
 from plugin.platforms.connect import sign_in_flow
 from plugin.platforms.errors import Malformed
@@ -31,6 +32,12 @@ def test_a_sign_in_fills_fields_the_adapter_has(name, cls):
     assert set(flow.fills) <= fields and flow.scopes
     assert flow.server_field in fields if flow.server_field else cls.default_base_url
     assert sum(isinstance(f, OAuth2) for f in cls.connect_flows) == 1
+    assert flow.token_auth in ("client_secret_post", "client_secret_basic")
+
+
+def test_basic_client_authentication_is_encoded_as_x_documents_it():
+    # X's "Working with confidential clients" (docs.x.com, user-access-token) quotes RFC 7617.
+    assert basic_auth("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
 
 
 @pytest.mark.parametrize(("body", "granted"), [
@@ -68,13 +75,13 @@ def test_a_registration_without_client_credentials_is_malformed(body):
         fake.malform_next(1, body, path_prefix="/api/v1/apps")
         http = PlatformHTTP(fake.url, allow_loopback=True)
         with pytest.raises(Malformed):
-            MastodonSignIn().register(http, "https://murmur.example/cb")
+            MastodonSignIn().register(http, "https://murmur.example/cb", {})
 
 
 def test_registration_asks_for_murmurs_scopes_and_redirect():
     with FakeMastodon.served() as fake:
         client = MastodonSignIn().register(PlatformHTTP(fake.url, allow_loopback=True),
-                                           "https://murmur.example/cb")
+                                           "https://murmur.example/cb", {})
         [app] = fake.oauth.apps.values()
     assert (client.client_id, client.client_secret) == (app["client_id"], app["client_secret"])
     assert app["redirect_uris"] == ["https://murmur.example/cb"]

@@ -1,5 +1,6 @@
 """Connecting an account by signing in with the platform (OAuth 2.0 + PKCE), driven like the
-admin's browser: the form in Zendesk's iframe, the sign-in window, the fake Mastodon's pages."""
+admin's browser: the form in Zendesk's iframe, the sign-in window, the fake Mastodon's pages;
+Murmur registering its client there, or using the deployment's own."""
 import base64
 import hashlib
 from datetime import timedelta
@@ -19,8 +20,13 @@ from plugin.models import Account
 from plugin.models import OAuthClient
 from plugin.models import OAuthSignIn
 from plugin.models import utcnow
+from plugin.platforms.connect import PASTED
+from plugin.platforms.connect import Client
+from plugin.platforms.connect import basic_auth
 from plugin.platforms.mastodon.sign_in import SCOPES
+from plugin.platforms.mastodon.sign_in import MastodonSignIn
 from plugin.secrets_box import box
+from tests.fakes import second_platform
 
 
 @pytest.fixture
@@ -206,3 +212,59 @@ def test_signing_in_needs_https_unless_plain_http_is_allowed(app, mastodon, zend
     refused = zendesk.submit_admin_form(page, {"base_url": mastodon.url, "sign_in": "1"})
     assert refused.status_code == 422, refused.text
     assert "https" in _soup(refused).find(id="base_url-error").get_text()
+
+
+class DeploymentSignIn(MastodonSignIn):
+    """Mastodon's sign-in as a platform with one client per deployment, from the environment,
+    that authenticates at the token endpoint with HTTP Basic (as X's confidential clients)."""
+
+    token_auth = "client_secret_basic"
+    dynamic_client = False
+
+    def register(self, http, redirect_uri, secrets):
+        return Client(secrets["SECOND_CLIENT_ID"], secrets["SECOND_CLIENT_SECRET"])
+
+
+@pytest.fixture
+def deployed(app, mastodon, signing_in, monkeypatch):
+    """The second platform signing in with the client its operator made at the fake."""
+    cls = second_platform.register(monkeypatch)
+    monkeypatch.setattr(cls, "connect_flows", (PASTED, DeploymentSignIn()))
+    made = requests.post(f"{mastodon.url}/api/v1/apps", timeout=10, json={
+        "client_name": "Murmur", "scopes": " ".join(SCOPES),
+        "redirect_uris": f"{signing_in.url}/channel/admin/oauth/callback"}).json()
+    app.config["PLATFORM_SECRETS"] = {"SECOND_CLIENT_ID": made["client_id"],
+                                      "SECOND_CLIENT_SECRET": made["client_secret"]}
+    return made
+
+
+def _sign_in_deployed(zendesk, mastodon):
+    page = zendesk.submit_admin_form(zendesk.open_admin(), {"platform": "second",
+                                                            "show_platform": "1"})
+    waiting = zendesk.submit_admin_form(page, {"base_url": mastodon.url, "sign_in": "1"})
+    assert waiting.status_code == 200, waiting.text
+    url = _soup(waiting).find("a", id="sign-in-open")["href"]
+    return url, requests.get(_decide(url), timeout=10)
+
+
+def test_a_deployments_client_signs_in_with_http_basic(app, mastodon, zendesk, deployed):
+    url, callback = _sign_in_deployed(zendesk, mastodon)
+    assert parse_qs(urlsplit(url).query)["client_id"] == [deployed["client_id"]]
+    assert callback.status_code == 200 and _title(callback) == "Signed in", callback.text
+    assert len([r for r in mastodon.requests if r["path"] == "/api/v1/apps"]) == 1  # ours only
+    [exchange] = [r for r in mastodon.requests if r["path"] == "/oauth/token"]
+    assert exchange["headers"]["Authorization"] == basic_auth(deployed["client_id"],
+                                                              deployed["client_secret"])
+    assert "client_secret" not in exchange["data"]
+    assert deployed["client_secret"] not in exchange["body"]
+
+
+def test_a_rotated_client_secret_counts_at_the_next_sign_in(app, mastodon, zendesk, deployed):
+    assert _sign_in_deployed(zendesk, mastodon)[1].status_code == 200
+    mastodon.oauth.apps[deployed["client_id"]]["client_secret"] = "rotated-in-the-portal"
+    app.config["PLATFORM_SECRETS"]["SECOND_CLIENT_SECRET"] = "rotated-in-the-portal"
+    again = _sign_in_deployed(zendesk, mastodon)[1]
+    assert again.status_code == 200 and _title(again) == "Signed in", again.text
+    db.session.rollback()
+    [client] = db.session.scalars(select(OAuthClient)).all()
+    assert box().open(client.client_secret_sealed) == "rotated-in-the-portal"

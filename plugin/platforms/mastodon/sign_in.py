@@ -22,7 +22,7 @@ class MastodonSignIn(OAuth2):
     def token_url(self, server):
         return f"{server}/oauth/token"
 
-    def register(self, http, redirect_uri):
+    def register(self, http, redirect_uri, secrets):
         app = parsed(http.post("/api/v1/apps", json={
             "client_name": "Murmur", "redirect_uris": redirect_uri, "scopes": " ".join(self.scopes),
         }))
