@@ -12,6 +12,7 @@ from plugin.platforms.base import LIKES
 from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Adapter
 from plugin.platforms.catalogue import N_
+from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import CredentialsExpired
 from plugin.platforms.errors import NotConfigured
@@ -26,8 +27,10 @@ from plugin.platforms.shapes import Profile
 from plugin.platforms.shapes import SettingField
 from plugin.platforms.x import common
 from plugin.platforms.x import tokens
+from plugin.platforms.x import webhook
 from plugin.platforms.x.posts import QUERY
 from plugin.platforms.x.posts import Page
+from plugin.platforms.x.sign_in import XSignIn
 from plugin.platforms.x.text import RULES
 
 PAGE = 100
@@ -57,6 +60,9 @@ class XAdapter(Adapter):
     default_base_url = "https://api.x.com"
     handle_example = "@name"
     capabilities = frozenset({HISTORY, PROFILE, LIKES})
+    intake = frozenset({"poll", "webhook"})
+    webhook_headers = (webhook.SIGNATURE,)
+    connect_flows = (PASTED, XSignIn())
     app_settings = (tokens.CONSUMER_KEY, tokens.CONSUMER_SECRET, tokens.CLIENT_ID,
                     tokens.CLIENT_SECRET)
     fields = (
@@ -180,6 +186,23 @@ class XAdapter(Adapter):
         if path == "/2/tweets":
             return len(str(params.get("ids", "")).split(","))
         return 1 if path.startswith("/2/tweets/") else 0
+
+    # ----- webhooks (the Account Activity API, keyed by the consumer secret) ----
+
+    @classmethod
+    def webhook_challenge(cls, query, secrets):
+        return webhook.challenge(query, secrets[tokens.CONSUMER_SECRET])
+
+    @classmethod
+    def verify_webhook(cls, raw_body, headers, secrets):
+        webhook.verify(raw_body, headers, secrets[tokens.CONSUMER_SECRET])
+
+    @classmethod
+    def route_webhook(cls, payload, headers):
+        return webhook.route(payload)
+
+    def parse_webhook(self, payload, brand_user_id):
+        return webhook.parse(payload, brand_user_id)
 
     # ----- ids -------------------------------------------------------------
 

@@ -5,10 +5,6 @@ developer portal (`X_CLIENT_ID`, and `X_CLIENT_SECRET` for a confidential client
 requires to authenticate with HTTP Basic at the token endpoint). `offline.access` grants a
 refresh token; the access token lasts about two hours.
 """
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
-
 from plugin.platforms.connect import Candidate
 from plugin.platforms.connect import Client
 from plugin.platforms.connect import OAuth2
@@ -49,15 +45,11 @@ class XSignIn(OAuth2):
         return Client(client_id, secrets.get(CLIENT_SECRET) or None)
 
     def candidates(self, server, token):
-        """The brand's tokens, and when the access token expires (left out if X does not
-        say)."""
+        """The brand's tokens, as the form's fields (X's two-hour expiry is learnt from the
+        first refusal, which renews them)."""
         access, refresh = token.get("access_token"), token.get("refresh_token")
         if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
             raise Malformed(f"{server} answered the sign-in without an access and a refresh "
                             "token (is offline.access granted?).")
-        values = {"base_url": server, "access_token": access, "refresh_token": refresh}
-        lifetime = token.get("expires_in")
-        if isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0:
-            expires = datetime.now(timezone.utc) + timedelta(seconds=lifetime)
-            values["expires_at"] = expires.isoformat(timespec="seconds")
-        return [Candidate("X", values)]
+        return [Candidate("X", {"base_url": server, "access_token": access,
+                                "refresh_token": refresh})]

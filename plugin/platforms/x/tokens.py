@@ -1,12 +1,12 @@
 """The brand's user-context credentials on X: an OAuth 2.0 bearer token that rotates, or an
 OAuth 1.0a token pair that signs each request and never expires."""
-import base64
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 
 from requests_oauthlib import OAuth1
 
+from plugin.platforms.connect import basic_auth
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import Malformed
 from plugin.platforms.errors import NotConfigured
@@ -51,8 +51,7 @@ def refreshed(http, credentials: dict, app_secrets: dict) -> dict:
         raise AuthFailed("X's access token expired and cannot be renewed; reconnect the account.")
     headers = dict(FORM)
     if app_secrets.get(CLIENT_SECRET):  # a confidential client authenticates with Basic
-        pair = f"{app_secrets[CLIENT_ID]}:{app_secrets[CLIENT_SECRET]}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        headers["Authorization"] = basic_auth(app_secrets[CLIENT_ID], app_secrets[CLIENT_SECRET])
     try:
         answer = parsed(http.post(TOKEN_PATH, authenticate=False, headers=headers, data={
             "grant_type": "refresh_token", "refresh_token": credentials["refresh_token"],
