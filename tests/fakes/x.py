@@ -255,9 +255,14 @@ class FakeX:
 
     def webhook_body(self, tweets, for_user_id=None) -> bytes:
         """An Account Activity API delivery of stored `tweets` in v1.1 shape."""
+        for_user_id = for_user_id or self.brand["id"]
         events = [v1_tweet(self._tweet(t), self) for t in tweets]
-        return json.dumps({"for_user_id": for_user_id or self.brand["id"],
-                           "tweet_create_events": events}).encode()
+        body = {"for_user_id": for_user_id}
+        if any(m["id_str"] == for_user_id for e in events for m in e["entities"]["user_mentions"]):
+            # X adds this flag when the events mention the subscribed user.
+            body["user_has_blocked"] = False
+        body["tweet_create_events"] = events
+        return json.dumps(body).encode()
 
     def sign(self, body: bytes) -> dict:
         """X's signature header for a delivery body."""

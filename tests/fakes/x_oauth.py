@@ -96,7 +96,7 @@ class XAuth:
 
     def _oauth1_ok(self, header) -> bool:
         try:
-            params = dict(utils.parse_authorization_header(header))
+            params = {k: utils.unescape(v) for k, v in utils.parse_authorization_header(header)}
         except ValueError:
             return False
         if params.get("oauth_consumer_key") != self.fake.consumer_key or \

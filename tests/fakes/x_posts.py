@@ -92,8 +92,14 @@ def entities(text: str, links: list, users_by_name: dict, media_links=()) -> dic
 
 def cut(text: str) -> str:
     """The first 280 weighted characters of a long text, as X shows it in `text`."""
-    end = parse_tweet(text).validRangeEnd + 1
-    return text[:end]
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix (in code points) X would accept
+        middle = (low + high + 1) // 2
+        if weighted_length(text[:middle]) <= MAX_WEIGHTED:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 
 def media_item(media_id: str, url: str, alt_text: str, kind: str) -> dict:
