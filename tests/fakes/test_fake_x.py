@@ -478,6 +478,11 @@ def test_webhook_delivery_is_v11_and_signed(fake):
     event = payload["tweet_create_events"][0]
     assert event["id_str"] == event_tweet["id"] and event["truncated"] is True
     assert event["extended_tweet"]["full_text"].endswith(event_tweet["entities"]["urls"][0]["url"])
+    assert event["extended_tweet"]["entities"]["urls"][0]["expanded_url"] == "https://example.com/x"
+    assert len(event["text"]) <= 140 and event["text"].startswith("@acme word")
+    status_link = event["entities"]["urls"][-1]
+    assert event["text"].endswith("… " + status_link["url"])
+    assert status_link["expanded_url"].endswith("/status/" + event_tweet["id"])
     assert event["user"]["screen_name"] == "alice"
     assert event["in_reply_to_status_id_str"] == root["id"]
     assert event["in_reply_to_screen_name"] == "acme"

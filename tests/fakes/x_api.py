@@ -117,7 +117,8 @@ class XApi:
 
     def _before(self):
         fake = self.fake
-        params = request.get_json(silent=True) if request.is_json else request.args.to_dict()
+        params = request.get_json(silent=True) if request.is_json else \
+            {**request.args.to_dict(), **request.form.to_dict()}
         fake.requests.append((request.method, request.path, params or {}))
         canned = fake.take_canned(request.path)
         if canned is not None:

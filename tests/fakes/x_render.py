@@ -4,6 +4,8 @@ import html
 from datetime import datetime
 from datetime import timezone
 
+from tests.fakes import x_posts
+
 DEFAULT_TWEET_FIELDS = ("id", "text", "edit_history_tweet_ids")
 DEFAULT_USER_FIELDS = ("id", "name", "username")
 DEFAULT_MEDIA_FIELDS = ("media_key", "type")
@@ -147,6 +149,19 @@ def _v1_media(tweet: dict, fake) -> list:
     return found
 
 
+def _truncated(tweet: dict, text: str, entities: dict) -> tuple[str, dict]:
+    """A long post's v1.1 `text` and `entities`: its start, "…" and a t.co link to it."""
+    link = x_posts.tco(f"{tweet['id']}:status")
+    keep = 140 - len(link) - 2
+    kept = {key: [e for e in value if e["indices"][1] <= keep]
+            for key, value in entities.items() if key != "media"}
+    start = keep + 2
+    kept["urls"].append({"url": link, "expanded_url": f"https://twitter.com/i/web/status/{tweet['id']}",
+                         "display_url": f"twitter.com/i/web/status/{tweet['id'][:7]}…",
+                         "indices": [start, start + len(link)]})
+    return f"{text[:keep]}… {link}", kept
+
+
 def v1_tweet(tweet: dict, fake, nested: bool = True) -> dict:
     """A stored post as a v1.1 (Account Activity API) tweet object.
 
@@ -165,7 +180,7 @@ def v1_tweet(tweet: dict, fake, nested: bool = True) -> dict:
     long = len(html.unescape(full["text"])) > 140
     obj = {"created_at": _v1_time(tweet["created_at"]).strftime(V1_TIME),
            "id": int(tweet["id"]), "id_str": tweet["id"],
-           "text": full["text"][:139] + "…" if long else full["text"],
+           "text": full["text"],
            "source": '<a href="https://mobile.x.com" rel="nofollow">X Web App</a>',
            "truncated": long,
            "in_reply_to_status_id": int(parent_ref["id"]) if parent_ref else None,
@@ -183,6 +198,7 @@ def v1_tweet(tweet: dict, fake, nested: bool = True) -> dict:
            "filter_level": "low", "lang": tweet["lang"],
            "timestamp_ms": str(int(_v1_time(tweet["created_at"]).timestamp() * 1000))}
     if long:
+        obj["text"], obj["entities"] = _truncated(tweet, full["text"], entities)
         obj["extended_tweet"] = {"full_text": full["text"],
                                  "display_text_range": [0, len(full["text"])],
                                  "entities": entities}
