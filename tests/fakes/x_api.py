@@ -34,12 +34,12 @@ APP_ONLY_FORBIDDEN = {
     "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
               "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
     "type": "https://api.twitter.com/2/problems/unsupported-authentication", "status": 403}
-TOO_LONG = "Your Tweet text is too long. For more information on how X is now using longer posts, see..."
+# X's wordings, as clients have logged them (tweepy, x-ruby, iembot and others).
+TOO_LONG = ("Your Tweet text is too long. For more information on how Twitter determines text "
+            "length see https://github.com/twitter/twitter-text.")
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
-NOT_ENGAGED = ("Reply to this Tweet is not allowed because you have not been mentioned or "
+NOT_ENGAGED = ("Reply to this conversation is not allowed because you have not been mentioned or "
                "otherwise engaged by the author of the post you are replying to.")
-RESTRICTED = ("Reply to this conversation is not allowed because you have not been mentioned or "
-              "otherwise engaged by the author of the post you are replying to.")
 DELETED_PARENT = "You attempted to reply to a Tweet that is deleted or not visible to you."
 
 
@@ -53,10 +53,10 @@ def forbidden(detail: str):
     return problem(403, "Forbidden", detail)
 
 
-def invalid(parameter: str, value, message: str):
-    """X's 400 invalid-request answer for one parameter."""
-    return jsonify(errors=[{"parameters": {parameter: [str(value)]}, "message": message}],
-                   title="Invalid Request",
+def invalid(parameter: str | None, value, message: str):
+    """X's 400 invalid-request answer (naming the parameter when there is one)."""
+    error = {"parameters": {parameter: [str(value)]}} if parameter else {}
+    return jsonify(errors=[{**error, "message": message}], title="Invalid Request",
                    detail="One or more parameters to your request was invalid.",
                    type="https://api.twitter.com/2/problems/invalid-request"), 400
 
@@ -304,7 +304,7 @@ class XApi:
             if refusal:
                 return forbidden(refusal)
         if x_posts.weighted_length(text) > x_posts.MAX_WEIGHTED:
-            return forbidden(TOO_LONG)
+            return invalid(None, None, TOO_LONG)
         if text and text in self.fake.recent_brand_texts():
             return forbidden(DUPLICATE)
         stored = self.fake.post(self.fake.brand, text, reply_to=target,
@@ -326,7 +326,7 @@ class XApi:
                            for r in target.get("referenced_tweets", ()))
         if target["reply_settings"] != "everyone" and not (
                 target["reply_settings"] == "mentionedUsers" and mentioned):
-            return RESTRICTED
+            return NOT_ENGAGED
         if not (mentioned or quoted_brand):
             return NOT_ENGAGED
         return None
