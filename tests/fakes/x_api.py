@@ -2,6 +2,7 @@
 paging, problem bodies and per-endpoint rate limits (`x-rate-limit-*` headers, 429 without
 `Retry-After`)."""
 import json
+import threading
 import time
 from datetime import datetime
 from datetime import timedelta
@@ -83,6 +84,7 @@ class XApi:
         """Routes read and change `fake`."""
         self.fake = fake
         self.windows = {}
+        self._lock = threading.Lock()
 
     def build(self) -> Flask:
         """The Flask app: OAuth routes, API routes, and the checks around every request."""
@@ -129,10 +131,11 @@ class XApi:
         request.environ["fake_x.caller"] = caller = fake.auth.caller()
         if caller is None:
             return jsonify(UNAUTHORIZED), 401
-        window = self._window(limit)
-        if window["used"] >= window["limit"]:
-            return jsonify(TOO_MANY), 429
-        window["used"] += 1
+        with self._lock:
+            window = self._window(limit)
+            if window["used"] >= window["limit"]:
+                return jsonify(TOO_MANY), 429
+            window["used"] += 1
         return None
 
     def _window(self, name):
@@ -147,7 +150,8 @@ class XApi:
     def _after(self, response):
         limit = self._limit_name()
         if limit is not None and "x-rate-limit-limit" not in response.headers:
-            window = self._window(limit)
+            with self._lock:
+                window = self._window(limit)
             response.headers["x-rate-limit-limit"] = str(window["limit"])
             response.headers["x-rate-limit-remaining"] = str(max(0, window["limit"] - window["used"]))
             response.headers["x-rate-limit-reset"] = str(window["reset"])
