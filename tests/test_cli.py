@@ -237,6 +237,8 @@ def test_platforms_lists_how_each_connects_and_what_is_not_configured(runner, mo
     lines = runner.invoke(args=["platforms"]).stdout.splitlines()
     assert lines == ["mastodon\tMastodon\tconnect: oauth2, pasted\tready",
                      "bluesky\tBluesky\tconnect: pasted\tready",
+                     "x\tX\tconnect: oauth2, pasted\tnot configured: set X_CONSUMER_KEY, "
+                     "X_CONSUMER_SECRET, X_CLIENT_ID, X_CLIENT_SECRET",
                      "second\tSecond Network\tconnect: pasted\tnot configured: set "
                      "SECOND_CLIENT_ID, SECOND_CLIENT_SECRET"]
     runner.app.config["PLATFORM_SECRETS"] = dict.fromkeys(second_platform.APP_SETTINGS, "x")

@@ -2,11 +2,13 @@
 from plugin.platforms.bluesky.adapter import BlueskyAdapter
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.mastodon.adapter import MastodonAdapter
+from plugin.platforms.x.adapter import XAdapter
 
 # The first is the admin form's default platform.
 REGISTRY = {
     MastodonAdapter.name: MastodonAdapter,
     BlueskyAdapter.name: BlueskyAdapter,
+    XAdapter.name: XAdapter,
 }
 
 

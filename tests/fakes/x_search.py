@@ -41,7 +41,9 @@ def _term(term: str, users: dict):
     if kind == "is" and value in ("retweet", "reply", "quote"):
         wanted = {"retweet": "retweeted", "reply": "replied_to", "quote": "quoted"}[value]
         return lambda t: any(r["type"] == wanted for r in t.get("referenced_tweets", ()))
-    word = re.compile(r"(?<![\w@#])" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
+    # X matches a keyword against the post's tokens, split at punctuation and symbols, so
+    # "acmehelp" finds "#acmehelp"; a handle is left to the @ operator.
+    word = re.compile(r"(?<![\w@])" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
     return lambda t: bool(word.search(_text(t)))
 
 

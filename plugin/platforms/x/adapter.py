@@ -62,7 +62,7 @@ class XAdapter(Adapter):
     capabilities = frozenset({HISTORY, PROFILE, LIKES})
     intake = frozenset({"poll", "webhook"})
     webhook_headers = (webhook.SIGNATURE,)
-    connect_flows = (PASTED, XSignIn())
+    connect_flows = (XSignIn(), PASTED)
     app_settings = (tokens.CONSUMER_KEY, tokens.CONSUMER_SECRET, tokens.CLIENT_ID,
                     tokens.CLIENT_SECRET)
     fields = (
@@ -258,7 +258,8 @@ class XAdapter(Adapter):
         if position.get("since"):
             params["since_id"] = position["since"]
         else:
-            position = {"start": position.get("start") or since.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            position = {**position,
+                        "start": position.get("start") or since.strftime("%Y-%m-%dT%H:%M:%SZ")}
             params["start_time"] = position["start"]
         token, top, mentions = position.get("next"), position.get("top"), []
         for _ in range(MAX_PAGES):

@@ -17,7 +17,7 @@ SNOWFLAKE_EPOCH_MS = 1288834974657
 QUERY = {
     "expansions": "author_id,referenced_tweets.id,referenced_tweets.id.author_id,"
                   "in_reply_to_user_id,attachments.media_keys",
-    "tweet.fields": "created_at,conversation_id,in_reply_to_user_id,referenced_tweets,"
+    "tweet.fields": "author_id,created_at,conversation_id,in_reply_to_user_id,referenced_tweets,"
                     "entities,attachments,lang,public_metrics,reply_settings,note_tweet,"
                     "edit_history_tweet_ids",
     "user.fields": "username,name,profile_image_url,verified,protected,public_metrics",

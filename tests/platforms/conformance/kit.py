@@ -79,8 +79,9 @@ class Kit(ABC):
         """(MIME type, description) of each file the fake holds on a post."""
         raise NotImplementedError
 
-    # The app-level settings (`app_settings`) the kit's webhook deliveries are signed with.
-    webhook_secrets: dict = {}
+    # The deployment's app-level settings (`app_settings`) the platform needs, as the
+    # environment would give them; the kit's webhook deliveries are signed with them too.
+    app_secrets: dict = {}
 
     def signed_delivery(self, body: bytes) -> dict:
         """Headers that sign a webhook delivery of `body` (platforms that take webhooks)."""

@@ -51,6 +51,7 @@ def test_backfill_takes_the_whole_window_and_nothing_older(kit):
 
 
 def test_own_posts_and_echoes_of_our_replies_are_never_delivered(app, kit, zendesk):
+    app.config["PLATFORM_SECRETS"] = {**app.config["PLATFORM_SECRETS"], **kit.app_secrets}
     account, metadata = accounts.connect(kit.platform, "acme", kit.connect_values())
     adapter = kit.adapter()
     customer = kit.customer("dana")

@@ -37,13 +37,13 @@ def test_only_a_body_as_signed_verifies(pushing):
     body, _ = pushing.webhook_delivery(pushing.customer("jane"), "hello")
     headers = pushing.signed_delivery(body)
 
-    cls.verify_webhook(body, headers, pushing.webhook_secrets)
+    cls.verify_webhook(body, headers, pushing.app_secrets)
     with pytest.raises(WebhookForged):
-        cls.verify_webhook(body + b" ", headers, pushing.webhook_secrets)
+        cls.verify_webhook(body + b" ", headers, pushing.app_secrets)
     with pytest.raises(WebhookForged):
-        cls.verify_webhook(body, pushing.signed_delivery(body + b" "), pushing.webhook_secrets)
+        cls.verify_webhook(body, pushing.signed_delivery(body + b" "), pushing.app_secrets)
     with pytest.raises(WebhookUnsigned):
-        cls.verify_webhook(body, {}, pushing.webhook_secrets)
+        cls.verify_webhook(body, {}, pushing.app_secrets)
 
 
 def test_a_delivery_is_routed_to_the_brand_and_parsed(pushing):

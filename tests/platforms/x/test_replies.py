@@ -1,0 +1,58 @@
+"""Replies on X: threaded under the customer's post without typing their handle, X's reply
+rules as a failure the agent can act on, a retried post found instead of doubled."""
+from datetime import datetime
+from datetime import timezone
+
+import pytest
+
+from plugin.platforms.errors import ReplyNotAllowed
+from tests.platforms.x.kit import make_adapter
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def _target(adapter):
+    return adapter.fetch_mentions(None, LONG_AGO).mentions[-1].reply_target
+
+
+def test_a_reply_answers_the_post_without_typing_the_handle(x, adapter, jane):
+    post = x.mention(jane, "help?")
+    target = _target(adapter)
+    assert adapter.reply_prefix(target) == ""
+    posted = adapter.post_reply(target, "We're on it.", "k1")
+    stored = x.tweets[posted.external_id.removeprefix("x:")]
+    assert stored["in_reply_to_user_id"] == jane["id"]
+    assert {"type": "replied_to", "id": post["id"]} in stored["referenced_tweets"]
+    assert posted.url.endswith(f"/status/{stored['id']}")
+
+
+def test_a_post_that_never_engaged_the_brand_cannot_be_answered(x, adapter, jane):
+    x.mention(jane, "hi")
+    target = _target(adapter)
+    untouched = x.post(jane, "unrelated thoughts")
+    with pytest.raises(ReplyNotAllowed) as refused:
+        adapter.post_reply({**target, "tweet_id": untouched["id"]}, "Hello!", "k2")
+    assert "mention" in refused.value.message and refused.value.status == 403
+    assert x.brand_posts() == []
+
+
+def test_a_retried_reply_is_found_not_doubled(x, adapter, jane):
+    x.mention(jane, "hello?")
+    target = _target(adapter)
+    once = adapter.post_reply(target, "Hi there", "k3")
+    again = adapter.post_reply(target, "Hi there", "k3")
+    assert once.external_id == again.external_id
+    assert len(x.brand_posts()) == 1
+
+
+def test_oauth1_tokens_sign_reads_and_posts(x, jane):
+    token, secret = x.oauth1_token
+    adapter = make_adapter(x, {"oauth_token": token, "oauth_token_secret": secret})
+    assert adapter.verify().user_id == x.brand["id"]
+    x.mention(jane, "hey")
+    adapter.post_reply(_target(adapter), "Hello from OAuth 1.0a", "k4")
+    assert len(x.brand_posts()) == 1
+    forged = make_adapter(x, {"oauth_token": token, "oauth_token_secret": "wrong"})
+    with pytest.raises(Exception) as refused:
+        forged.verify()
+    assert refused.type.__name__ == "AuthFailed"
