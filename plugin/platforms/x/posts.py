@@ -1,7 +1,9 @@
 """X API v2 answers (a page of posts with its `includes`) as `Mention`s.
 
-One request carries everything a ticket needs: the expansions put each post's author, the
-post it answers or quotes and its media in `includes`, so no post costs a second read.
+One request carries everything a ticket needs: the expansions put each post's author and its
+media in `includes`, so no post costs a second read. The posts a mention answers or quotes are
+not expanded: X bills each of them as a read, and the ticket needs only their ids (the thread
+is `conversation_id`; a quote keeps its link).
 """
 import re
 from datetime import datetime
@@ -15,8 +17,7 @@ _MEDIA_LINK = re.compile(r"/status/\d+/(photo|video)/\d+$")
 SNOWFLAKE_EPOCH_MS = 1288834974657
 # What every post read asks for (the reference list in X's docs, minus what we never show).
 QUERY = {
-    "expansions": "author_id,referenced_tweets.id,referenced_tweets.id.author_id,"
-                  "in_reply_to_user_id,attachments.media_keys",
+    "expansions": "author_id,in_reply_to_user_id,attachments.media_keys",
     "tweet.fields": "author_id,created_at,conversation_id,in_reply_to_user_id,referenced_tweets,"
                     "entities,attachments,lang,public_metrics,reply_settings,note_tweet,"
                     "edit_history_tweet_ids",
@@ -32,7 +33,6 @@ class Page:
         self.posts = answer.get("data") or []
         includes = answer.get("includes") or {}
         self.users = {user["id"]: user for user in includes.get("users") or []}
-        self.referenced = {post["id"]: post for post in includes.get("tweets") or []}
         self.media = {item["media_key"]: item for item in includes.get("media") or []}
         self.meta = answer.get("meta") or {}
 
@@ -42,7 +42,7 @@ class Page:
         return sorted(found, key=lambda m: (m.posted_at, int(common.tweet_id(m.external_id))))
 
     def mention(self, post: dict) -> Mention:
-        """One post of the page (or of its `includes`) as a `Mention`."""
+        """One post of the page as a `Mention`."""
         user = self.users.get(post.get("author_id")) or {}
         user_id = post.get("author_id") or user.get("id") or "unknown"
         references = {ref["type"]: ref["id"] for ref in post.get("referenced_tweets") or []}
@@ -54,7 +54,7 @@ class Page:
             external_id=common.external_id(post["id"]),
             author=common.author(user_id, user.get("username"), user.get("name"),
                                  user.get("profile_image_url")),
-            text=self._text(post, references),
+            text=_text(post),
             url=common.post_url(user.get("username"), post["id"]),
             posted_at=_time(post.get("created_at"), post["id"]),
             reply_target=common.reply_target(post["id"], post.get("author_id"),
@@ -69,18 +69,16 @@ class Page:
             attachments=tuple(filter(None, (_attachment(item) for item in files))),
         )
 
-    def _text(self, post, references):
-        note = post.get("note_tweet") or {}
-        text, entities = ((note["text"], note.get("entities") or {}) if note.get("text")
-                          else (post.get("text") or "", post.get("entities") or {}))
-        urls = entities.get("urls") or []
-        own_media = {url["url"] for url in urls if url.get("media_key") or (
-            post.get("attachments") and _MEDIA_LINK.search(url.get("expanded_url") or ""))}
-        # A retweet's text is cut ("RT @name: …"); the original says it whole.
-        original = self.referenced.get(references.get("retweeted", ""))
-        if original is not None:
-            return self._text(original, {})
-        return common.readable(text, urls, own_media)
+
+
+def _text(post):
+    note = post.get("note_tweet") or {}
+    text, entities = ((note["text"], note.get("entities") or {}) if note.get("text")
+                      else (post.get("text") or "", post.get("entities") or {}))
+    urls = entities.get("urls") or []
+    own_media = {url["url"] for url in urls if url.get("media_key") or (
+        post.get("attachments") and _MEDIA_LINK.search(url.get("expanded_url") or ""))}
+    return common.readable(text, urls, own_media)
 
 
 def _attachment(item: dict):
