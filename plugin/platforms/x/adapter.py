@@ -36,6 +36,9 @@ from plugin.platforms.x.text import RULES
 PAGE = 100
 # Pages one stream reads per poll; a longer burst continues at the next (soon) poll.
 MAX_PAGES = 5
+# How deep X's mention timeline reaches; older mentions are found by recent search.
+MENTIONS_REACH = 800
+SEARCH = "/2/tweets/search/recent"
 LOOKUP_BATCH = 100  # GET /2/tweets takes at most 100 ids
 SEARCH_QUERY_MOST = 512
 # The recent posts of ours searched for a reply X refused as a duplicate (a retried post).
@@ -221,28 +224,38 @@ class XAdapter(Adapter):
 
     def fetch_mentions(self, cursor, since):
         """Posts that mention the brand since `cursor` (and, with search terms, posts that
-        name it), each read once: every stream pages from its last newest id.
+        name it), each read once: every stream pages on from its last newest id.
 
-        The cursor holds, per stream, the newest id taken in and, while a burst is read over
-        several polls, where the unread older pages continue.
+        X's mention timeline reaches only the newest ~800 mentions. When a burst (or a
+        backfill, or a worker long down) reads that deep, the mentions older than the reach
+        are taken from recent search (`@brand`, between the last id taken in and the oldest
+        one read), so none is lost.
         """
         state = json.loads(cursor) if cursor else {}
         if not state.get("brand"):
             me = self.verify()
             state["brand"], state["name"] = me.user_id, me.handle.lstrip("@")
-        brand = state["brand"]
+        brand, name = state["brand"], state["name"]
         found, more = {}, False
         streams = [("m", f"/2/users/{brand}/mentions", {})]
+        if state.get("g"):
+            streams.append(("g", SEARCH, {"query": f"@{name} -from:{name}"}))
         terms = search_terms(self.settings.get("search_terms", ""))
         if terms:
-            streams.append(("s", "/2/tweets/search/recent",
-                            {"query": search_query(terms, state.get("name") or "")}))
+            streams.append(("s", SEARCH, {"query": search_query(terms, name)}))
         for key, path, extra in streams:
-            position = state.get(key) or {}
-            mentions, state[key], pending = self._walk(path, extra, position, since)
+            mentions, state[key], pending = self._walk(path, extra, state.get(key) or {}, since)
             more |= pending
             for mention in mentions:
                 found.setdefault(mention.external_id, mention)
+        if "gap" in state["m"]:
+            gap = state["m"].pop("gap")
+            if state.get("g"):  # a gap still being read lies below the new one: read both
+                gap = {**{k: state["g"][k] for k in ("since", "start") if k in state["g"]},
+                       "until": gap["until"]}
+            state["g"], more = gap, True
+        elif not state.get("g", {}).get("next"):
+            state.pop("g", None)  # the gap is filled
         ordered = sorted(found.values(),
                          key=lambda m: (m.posted_at, int(common.tweet_id(m.external_id))))
         return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True), more=more)
@@ -251,8 +264,11 @@ class XAdapter(Adapter):
         """Read one stream newest first from its position, within `MAX_PAGES`.
 
         `position` is {"since": newest id taken in, or "start": the backfill's first moment;
-        while a burst is read over several polls, "next": the token of its unread older pages
-        and "top": its newest id}. The query stays the same until the burst is read.
+        "until": an id to read below (a gap); while a burst is read over several polls,
+        "next": the token of its unread older pages, "top": its newest id, "oldest": its
+        oldest id so far and "read": how many it has read}. The query stays the same until the
+        burst is read; a burst of the mention timeline that read to its reach ends with the
+        "gap" left below it.
         """
         params = {**QUERY, **extra, "max_results": PAGE}
         if position.get("since"):
@@ -261,20 +277,28 @@ class XAdapter(Adapter):
             position = {**position,
                         "start": position.get("start") or since.strftime("%Y-%m-%dT%H:%M:%SZ")}
             params["start_time"] = position["start"]
+        if position.get("until"):
+            params["until_id"] = position["until"]
         token, top, mentions = position.get("next"), position.get("top"), []
+        oldest, read = position.get("oldest"), position.get("read", 0)
         for _ in range(MAX_PAGES):
             page = Page(self.http.get_json(path, params={
                 **params, **({"pagination_token": token} if token else {})}))
             top = top or page.meta.get("newest_id")
+            oldest = page.meta.get("oldest_id") or oldest
+            read += len(page.posts)
             mentions.extend(page.mentions())
             token = page.meta.get("next_token")
             if not token:
                 break
         if token:
-            return mentions, {**position, "next": token, "top": top}, True
-        if top or position.get("since"):
-            return mentions, {"since": top or position["since"]}, False
-        return mentions, {}, False
+            return mentions, {**position, "next": token, "top": top, "oldest": oldest,
+                              "read": read}, True
+        done = {"since": top or position["since"]} if top or position.get("since") else {}
+        if path != SEARCH and read >= MENTIONS_REACH and oldest:
+            below = {key: position[key] for key in ("since", "start") if position.get(key)}
+            done["gap"] = {**below, "until": oldest}
+        return mentions, done, False
 
     def resolve_threads(self, mentions):
         """The conversation of each post a webhook brought (v1.1 events do not name it), one

@@ -4,6 +4,7 @@ from datetime import datetime
 from datetime import timezone
 
 from plugin.platforms.x.adapter import MAX_PAGES
+from plugin.platforms.x.adapter import MENTIONS_REACH
 from plugin.platforms.x.adapter import PAGE
 from tests.platforms.conformance.test_intake import drain
 from tests.platforms.x.kit import make_adapter
@@ -93,3 +94,15 @@ def test_threads_of_webhook_posts_are_looked_up_once_per_batch(x, adapter, jane)
     threads = adapter.resolve_threads(unthreaded)
     assert len(x.requests) == before + 1
     assert {threads[f"x:{r['id']}"] for r in replies} == {f"x:{root['id']}"}
+
+
+def test_mentions_beyond_the_timelines_reach_come_from_search_once(x, adapter, jane):
+    posted = [x.mention(jane, f"backlog {n}")["id"] for n in range(MENTIONS_REACH + 150)]
+    taken, cursor = drain(adapter, None)
+    ids = [m.external_id for m in taken]
+    assert sorted(ids) == sorted(f"x:{i}" for i in posted) and len(set(ids)) == len(ids)
+    searched = [params for _, path, params in x.requests if path == "/2/tweets/search/recent"]
+    assert searched and all(p["query"] == "@acme -from:acme" for p in searched)
+    assert x.reads_returned == len(posted)  # nothing read twice
+    later = x.mention(jane, "after the backlog")
+    assert [m.external_id for m in drain(adapter, cursor)[0]] == [f"x:{later['id']}"]
