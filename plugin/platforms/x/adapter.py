@@ -14,6 +14,7 @@ from plugin.platforms.base import Adapter
 from plugin.platforms.catalogue import N_
 from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
+from plugin.platforms.errors import BudgetSpent
 from plugin.platforms.errors import CredentialsExpired
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
@@ -244,7 +245,14 @@ class XAdapter(Adapter):
         if terms:
             streams.append(("s", SEARCH, {"query": search_query(terms, name)}))
         for key, path, extra in streams:
-            mentions, state[key], pending = self._walk(path, extra, state.get(key) or {}, since)
+            try:
+                mentions, state[key], pending = self._walk(path, extra, state.get(key) or {},
+                                                           since)
+            except BudgetSpent:
+                if not found:
+                    raise
+                more = True  # keep what was read (and billed); the rest waits for the budget
+                break
             more |= pending
             for mention in mentions:
                 found.setdefault(mention.external_id, mention)
@@ -282,8 +290,14 @@ class XAdapter(Adapter):
         token, top, mentions = position.get("next"), position.get("top"), []
         oldest, read = position.get("oldest"), position.get("read", 0)
         for _ in range(MAX_PAGES):
-            page = Page(self.http.get_json(path, params={
-                **params, **({"pagination_token": token} if token else {})}))
+            try:
+                answer = self.http.get_json(path, params={
+                    **params, **({"pagination_token": token} if token else {})})
+            except BudgetSpent:
+                if not mentions:
+                    raise
+                break  # what was read is kept; the unread pages wait for the budget
+            page = Page(answer)
             top = top or page.meta.get("newest_id")
             oldest = page.meta.get("oldest_id") or oldest
             read += len(page.posts)
