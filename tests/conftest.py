@@ -132,7 +132,7 @@ def zendesk(service):
 
 @pytest.fixture
 def connect(app, mastodon):
-    """Connect a Mastodon account (as the CLI and admin UI do); returns (account, metadata)."""
+    """Connect your Mastodon account (as the CLI and admin UI do); returns (account, metadata)."""
 
     def _connect(subdomain="acme", **values):
         settings = {"base_url": mastodon.url, "access_token": mastodon.token, **values}

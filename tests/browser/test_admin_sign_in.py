@@ -79,7 +79,7 @@ def _open_admin_ui(page, service, zendesk):
         form.submit();
     }""", [f"{service.url}/channel/admin", form])
     frame = page.frame_locator("iframe[name=integration]")
-    expect(frame.get_by_role("heading", name="Connect a Mastodon account")).to_be_visible()
+    expect(frame.get_by_role("heading", name="Connect your Mastodon account")).to_be_visible()
     return frame
 
 

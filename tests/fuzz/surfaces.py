@@ -78,13 +78,13 @@ def events(world):
 
 
 def webhooks(world):
-    path = st.one_of(st.sampled_from(["mastodon", "hooked"]), PATH_SEGMENT).map(
+    path = st.one_of(st.sampled_from(["mastodon", "hooked", "x"]), PATH_SEGMENT).map(
         "/webhooks/{}".format)
     fields = {"hub.mode": st.just("subscribe"), "hub.challenge": st.just("c"),
               "crc_token": st.just("t")}
     body = st.one_of(forms(fields), json_bodies(documents(fields)))
     unsigned = st.one_of(*[request(method, path, body, query=fields) for method in ("GET", "POST")])
-    return weighted((1, unsigned), (1, signed_deliveries(world)))
+    return weighted((2, unsigned), (1, signed_deliveries(world)), (1, signed_x_deliveries(world)))
 
 
 def signed_deliveries(world):
@@ -104,6 +104,27 @@ def signed_deliveries(world):
                                             max_size=2)})
     return request("POST", "/webhooks/hooked", json_bodies(delivery), JSON).map(
         world.sign_webhook)
+
+
+def signed_x_deliveries(world):
+    """X Account Activity deliveries signed with the consumer secret: v1.1 posts, mostly
+    well-formed with hostile text, some hostile in their shape."""
+    user = {"id_str": st.sampled_from(["77", world.x_brand_id]), "screen_name": st.just("jane"),
+            "name": TEXT, "profile_image_url_https": st.just("https://pbs.twimg.com/a_normal.jpg")}
+    url = {"url": st.just("https://t.co/abc"), "expanded_url": TEXT,
+           "indices": st.just([0, 16])}
+    post = {"id_str": st.sampled_from(["6001", "6002", "6003"]),
+            "created_at": st.sampled_from(["Wed Oct 10 20:19:24 +0000 2018", "yesterday", ""]),
+            "text": weighted((1, st.just("@acme my parcel never came")), (1, TEXT)),
+            "in_reply_to_status_id_str": st.sampled_from([None, "6001", "x"]),
+            "entities": documents({"urls": st.lists(documents(url), max_size=2)}),
+            "truncated": st.booleans()}
+    good = st.fixed_dictionaries({**post, "user": st.fixed_dictionaries(user)})
+    hostile = documents({**post, "user": documents(user)})
+    delivery = documents({"for_user_id": st.sampled_from([world.x_brand_id, "9999"]),
+                          "tweet_create_events": st.lists(weighted((3, good), (1, hostile)),
+                                                          min_size=1, max_size=2)})
+    return request("POST", "/webhooks/x", json_bodies(delivery), JSON).map(world.sign_x)
 
 
 def sidebar_ticket(world):

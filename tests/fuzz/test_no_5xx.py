@@ -23,6 +23,8 @@ from tests.fakes.hooked import APP_SECRET_NAME
 from tests.fakes.hooked import FakeHooked
 from tests.fakes.hooked import HookedAdapter
 from tests.fakes.hooked import sign
+from tests.platforms.x.kit import SECRETS as X_SECRETS
+from tests.platforms.x.kit import XKit
 from tests.sidebar.conftest import SECRET
 
 # Requests per route and database; small routes get fewer, the deep ones more.
@@ -50,12 +52,19 @@ class World:
         self.app_installation_id = 7001
         self.session_key = box().signing_keys("murmur-session")[0]
         self.hooked_brand_id = None
+        self.x_brand_id = None
+        self.x_signed = None  # the fake X's signing: body -> headers
 
     @staticmethod
     def sign_webhook(req):
         """`req` with the Hooked signature of its body, as the platform sends it."""
         return dataclasses.replace(req, headers=req.headers + (
             ("X-Hooked-Signature", sign(req.body)),))
+
+    def sign_x(self, req):
+        """`req` with X's signature of its body, keyed by the consumer secret."""
+        signature = tuple(self.x_signed(req.body).items())
+        return dataclasses.replace(req, headers=req.headers + signature)
 
 
 @pytest.fixture
@@ -82,10 +91,13 @@ def world(app, connect, monkeypatch):
                               ticket_id=world.ticket_id))
     db.session.commit()
     monkeypatch.setitem(REGISTRY, HookedAdapter.name, HookedAdapter)
-    monkeypatch.setitem(app.config, "PLATFORM_SECRETS", {APP_SECRET_NAME: APP_SECRET})
-    with FakeHooked.served() as hooked:
+    monkeypatch.setitem(app.config, "PLATFORM_SECRETS",
+                        {APP_SECRET_NAME: APP_SECRET, **X_SECRETS})
+    with FakeHooked.served() as hooked, XKit.served() as x:
         accounts.connect("hooked", "acme", {"base_url": hooked.url, "access_token": hooked.token})
-        world.hooked_brand_id = hooked.brand_id
+        accounts.connect("x", "acme", XKit(x).connect_values())
+        world.hooked_brand_id, world.x_brand_id = hooked.brand_id, x.brand["id"]
+        world.x_signed = x.sign
         yield world
 
 

@@ -13,7 +13,7 @@ def test_a_bad_app_password_is_refused_with_the_reason_then_the_right_one_connec
         page = zendesk.open_admin()
         shown = zendesk.submit_admin_form(page, {"platform": "bluesky", "show_platform": "1"})
         soup = BeautifulSoup(shown.text, "html.parser")
-        assert soup.find("h1").get_text() == "Connect a Bluesky account"
+        assert soup.find("h1").get_text() == "Connect your Bluesky account"
         assert soup.find(id="f-app_password")["type"] == "password"
 
         values = {"handle": bluesky.brand["handle"], "base_url": bluesky.url,

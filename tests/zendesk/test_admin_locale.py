@@ -55,7 +55,7 @@ def test_german_expired_form(app, zendesk):
 def test_unsupported_language_is_english(app, zendesk):
     soup = _soup(zendesk.open_admin(locale="fr-FR"))
     assert soup.find("html")["lang"] == "en"
-    assert soup.find("h1").get_text() == "Connect a Mastodon account"
+    assert soup.find("h1").get_text() == "Connect your Mastodon account"
 
 
 def test_a_string_missing_from_a_catalogue_is_english(app):

@@ -42,7 +42,7 @@ def test_switching_the_platform_shows_its_own_settings(app, mastodon, zendesk, m
         second_platform.APP_SETTINGS + XAdapter.app_settings, "set")
     page = zendesk.open_admin()
     soup = _soup(page)
-    assert soup.find("h1").get_text() == "Connect a Mastodon account"
+    assert soup.find("h1").get_text() == "Connect your Mastodon account"
     assert soup.find(id="sign-in") and not soup.select(".not-configured")
     token = soup.find("input", attrs={"name": "form_token"})["value"]
 
@@ -50,7 +50,7 @@ def test_switching_the_platform_shows_its_own_settings(app, mastodon, zendesk, m
                                              "name": "kept"})
     assert shown.status_code == 200, shown.text
     soup = _soup(shown)
-    assert soup.find("h1").get_text() == "Connect a Second Network account"
+    assert soup.find("h1").get_text() == "Connect your Second Network account"
     assert soup.find("input", attrs={"name": "form_token"})["value"] == token
     assert soup.find(id="name")["value"] == "kept"
     assert soup.find(id="sign-in") is None and soup.find("details") is None  # fields only

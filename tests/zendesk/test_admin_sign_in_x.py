@@ -52,7 +52,7 @@ def _x_form(zendesk):
     page = zendesk.submit_admin_form(zendesk.open_admin(), {"platform": "x",
                                                             "show_platform": "1"})
     assert page.status_code == 200, page.text
-    assert _title(page) == "Connect a X account"
+    assert _title(page) == "Connect your X account"
     return page
 
 

@@ -193,7 +193,7 @@ def test_an_expired_form_offers_to_start_again(app, mastodon, zendesk, monkeypat
     fresh = zendesk.submit_admin_form(expired, {})  # "Start again", vouched for anew
     assert zendesk.api_requests[-1]["auth"].token == push["zendesk_access_token"]
     fields, soup = _form(fresh)
-    assert fresh.status_code == 200 and soup.find("h1").get_text() == "Connect a Mastodon account"
+    assert fresh.status_code == 200 and soup.find("h1").get_text() == "Connect your Mastodon account"
     done = zendesk.submit_admin_form(fresh, {"base_url": mastodon.url,
                                              "access_token": mastodon.token})
     assert zendesk.pull(zendesk.finish_admin(done)).status_code == 200
