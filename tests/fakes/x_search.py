@@ -63,7 +63,6 @@ def compile_query(query: str, users: dict):
         return lambda t: any(option(t) for option in options)
 
     def all_of():
-        nonlocal pos
         parts = []
         while pos < len(items) and items[pos] not in ("OR", ")"):
             parts.append(one())

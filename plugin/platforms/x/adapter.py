@@ -156,9 +156,10 @@ class XAdapter(Adapter):
 
     def rate_limit(self, headers):
         remaining, reset = headers.get("x-rate-limit-remaining"), headers.get("x-rate-limit-reset")
-        from datetime import datetime
-        from datetime import timezone
-        reset = datetime.fromtimestamp(int(reset), timezone.utc) if reset and reset.isdigit() else None
+        if reset and reset.isdigit():
+            reset = datetime.fromtimestamp(int(reset), timezone.utc)
+        else:
+            reset = None
         return (int(remaining) if remaining and remaining.isdigit() else None), reset
 
     def billed_reads(self, response):

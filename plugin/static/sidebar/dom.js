@@ -54,7 +54,7 @@
     return node;
   }
 
-  /** An HTML element: `el('p', {class: 'x'}, 'text', otherNode)`. Strings become text nodes. */
+  /** An HTML element: `el('p', {class: 'note'}, 'text', otherNode)`. Strings become text nodes. */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     setAttrs(node, attrs);

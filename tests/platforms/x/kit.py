@@ -56,7 +56,8 @@ class XKit(Kit):
         return external_id(post["id"])
 
     def own_post(self, text):
-        return external_id(self.fake.post(self.fake.brand, f"{text} @{self.fake.brand['username']}")["id"])
+        brand = self.fake.brand
+        return external_id(self.fake.post(brand, f"{text} @{brand['username']}")["id"])
 
     def visible_reply(self, text):
         return f"@{self.fake.brand['username']} {text}"

@@ -54,7 +54,7 @@ def test_a_conversation_is_one_thread_and_the_parent_is_known(x, adapter, jane):
 def test_reposts_are_marked_and_quotes_kept(x, adapter, jane):
     original = x.mention(jane, "love it")
     bob = x.add_user("bob", "Bob")
-    x.post(bob, f"RT @jane: @acme love it", retweet_of=original["id"])
+    x.post(bob, "RT @jane: @acme love it", retweet_of=original["id"])
     quote = x.post(bob, "this @acme", quote_of=original["id"])
     mentions = adapter.fetch_mentions(None, LONG_AGO).mentions
     kinds = {m.external_id: m.is_repost for m in mentions}

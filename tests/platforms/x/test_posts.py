@@ -88,8 +88,10 @@ def test_a_video_is_its_best_mp4_with_its_preview():
         "media_key": "7_1", "type": "video", "preview_image_url": "https://pbs.twimg.com/p.jpg",
         "alt_text": "unboxing", "variants": [
             {"content_type": "application/x-mpegURL", "url": "https://video.twimg.com/v.m3u8"},
-            {"content_type": "video/mp4", "bit_rate": 256000, "url": "https://video.twimg.com/lo.mp4"},
-            {"content_type": "video/mp4", "bit_rate": 2176000, "url": "https://video.twimg.com/hi.mp4"},
+            {"content_type": "video/mp4", "bit_rate": 256000,
+             "url": "https://video.twimg.com/lo.mp4"},
+            {"content_type": "video/mp4", "bit_rate": 2176000,
+             "url": "https://video.twimg.com/hi.mp4"},
         ]}]
     (attachment,) = Page(page).mentions()[0].attachments
     assert (attachment.kind, attachment.url, attachment.preview_url, attachment.description) == (
