@@ -12,8 +12,10 @@ webhook endpoint on an embedded (SQLite) database, and reports both counts per m
 as a ticket. The goal is at most 1.05 billed reads per mention.
 
 1. burst: N mentions arrive over ten one-minute poll intervals (N/10 between polls).
-2. quiet day: 1,440 polls, one a minute, with a few mentions and follow-ups spread over them.
-3. webhook: the burst delivered by webhook, each post once, then the reconcile poll.
+2. burst at once: N mentions arrive within one poll interval, deeper than the ~800 X's
+   mention timeline reaches; the polls that follow (5 pages each) take the rest from search.
+3. quiet day: 1,440 polls, one a minute, with a few mentions and follow-ups spread over them.
+4. webhook: the burst delivered by webhook, each post once, then the reconcile poll.
 """
 import argparse
 import os
@@ -83,7 +85,8 @@ class Run:
             StoredMention.account_id == self.account.id, StoredMention.filtered_reason.is_(None)))
         usage = usage_today([self.account.id])[self.account.id]
         billed, counted = self.fake.billed_reads, usage["billed_reads"]
-        print(f"{label}: {tickets} mentions stored, {self.polls} polls, {usage['calls']} calls, "
+        polls = f"{self.polls} poll{'s' if self.polls != 1 else ''} (and those queued while more)"
+        print(f"{label}: {tickets} mentions stored, {polls}, {usage['calls']} calls to X, "
               f"{time.monotonic() - started:.1f} s")
         print(f"  billed by X (per post and UTC day): {billed} = {billed / tickets:.3f} per "
               f"mention; counted by Murmur: {counted} = {counted / tickets:.3f} per mention")
@@ -105,6 +108,14 @@ def burst(workdir, count):
             run.mention(n)
         run.poll()
     return run.report(f"burst of {count}", started)
+
+
+def burst_at_once(workdir, count):
+    run, started = Run(workdir, "at_once"), time.monotonic()
+    for n in range(count):
+        run.mention(n)
+    run.poll()  # and the polls it queues at once while there is more
+    return run.report(f"burst of {count} within one poll interval", started)
 
 
 def quiet_day(workdir, count):
@@ -146,6 +157,7 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix="murmur-bench-x-") as workdir:
         results.append(burst(workdir, args.burst))
+        results.append(burst_at_once(workdir, args.burst))
         results.append(quiet_day(workdir, args.quiet_mentions))
         results.append(webhook(workdir, args.burst))
     worst = max(max(billed, counted) for _, billed, counted in results)
