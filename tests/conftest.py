@@ -23,6 +23,17 @@ from tests.fakes.zendesk import FakeZendesk
 
 OPERATOR_TOKEN = "operator-test-token"
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+def poll_now(account_id):
+    """The worker's next poll of the account, at once (as if it were due)."""
+    from plugin.intake import polling
+    from plugin.models import Account
+    from plugin.models import utcnow
+    db.session.rollback()  # see what other processes committed
+    db.session.get(Account, account_id).next_poll_at = utcnow()
+    db.session.commit()
+    return polling.poll_account(account_id)
 PG_ADMIN = os.environ.get("MURMUR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -29,14 +29,6 @@ from plugin.secrets_box import box
 from tests.fakes import second_platform
 
 
-@pytest.fixture
-def signing_in(service, monkeypatch):
-    """The served app reaches its callback on its loopback URL; the fakes speak plain http."""
-    service.app.config["PUBLIC_URL"] = service.url
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # oauthlib's switch for http URLs
-    return service
-
-
 def _soup(page):
     return BeautifulSoup(page.text, "html.parser")
 

@@ -10,21 +10,18 @@ from flask import request
 from sqlalchemy import select
 
 from plugin.db import db
-from plugin.intake import polling
-from plugin.models import Account
 from plugin.models import OAuthSignIn
-from plugin.models import utcnow
 from plugin.platforms.connect import basic_auth
 from plugin.platforms.x.adapter import XAdapter
 from plugin.platforms.x.sign_in import SCOPES
 from plugin.secrets_box import box
+from tests.conftest import poll_now
 from tests.fakes.x import FakeX
 from tests.fakes.x_oauth import challenge_of
 from tests.platforms.x.kit import SECRETS
 from tests.zendesk.test_admin_sign_in import _accounts
 from tests.zendesk.test_admin_sign_in import _soup
 from tests.zendesk.test_admin_sign_in import _title
-from tests.zendesk.test_admin_sign_in import signing_in  # noqa: F401 - its fixture
 
 TOKEN_PATH = "/2/oauth2/token"
 
@@ -79,14 +76,6 @@ def _decide(url, decision="approve"):
     return answer.headers["Location"]
 
 
-def _poll(account_id):
-    """The worker's next poll of the account, now."""
-    db.session.rollback()
-    db.session.get(Account, account_id).next_poll_at = utcnow()
-    db.session.commit()
-    polling.poll_account(account_id)
-
-
 def test_signing_in_with_x_connects_an_account_that_polls(app, zendesk, x, signing_in):
     waiting, url = _start(zendesk)
     sent = parse_qs(urlsplit(url).query)
@@ -125,7 +114,7 @@ def test_signing_in_with_x_connects_an_account_that_polls(app, zendesk, x, signi
 
     jane = x.add_user("jane", "Jane Doe")
     post = x.mention(jane, "where is my parcel?")
-    _poll(account.id)
+    poll_now(account.id)
     assert zendesk.pull_until_empty(instance) == 1
     ticket = zendesk.ticket_for(f"x:{post['id']}")
     assert ticket.comments[0]["body"] == "@acme where is my parcel?"
@@ -188,7 +177,7 @@ def test_pasting_an_oauth1_token_pair_connects(app, zendesk, x):
 
     jane = x.add_user("jane", "Jane Doe")
     x.mention(jane, "signed with OAuth 1.0a")
-    _poll(account.id)
+    poll_now(account.id)
     assert zendesk.pull_until_empty(instance) == 1
 
 

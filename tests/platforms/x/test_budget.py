@@ -1,6 +1,5 @@
 """X bills every post read: a daily read budget the admin sets is never exceeded, by intake
 or by the sidebar's history; what was read before the budget ran out is kept, not read again."""
-import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -9,28 +8,13 @@ from plugin.db import db
 from plugin.intake import polling
 from plugin.models import Account
 from plugin.models import StoredMention
-from plugin.models import utcnow
 from plugin.sidebar.history import history
 from plugin.usage import usage_today
 from tests.conftest import OPERATOR
-from tests.platforms.x.kit import SECRETS
+from tests.conftest import poll_now
 from tests.platforms.x.kit import XKit
 
 BUDGET = 200
-
-
-@pytest.fixture
-def x(app):
-    app.config["PLATFORM_SECRETS"] = dict(SECRETS)
-    with XKit.served() as fake:
-        yield fake
-
-
-def _poll(account_id):
-    db.session.rollback()
-    db.session.get(Account, account_id).next_poll_at = utcnow()
-    db.session.commit()
-    polling.poll_account(account_id)
 
 
 def _stored(account_id):
@@ -39,14 +23,14 @@ def _stored(account_id):
         StoredMention.account_id == account_id))
 
 
-def test_intake_and_the_sidebar_keep_within_the_daily_read_budget(client, x):
+def test_intake_and_the_sidebar_keep_within_the_daily_read_budget(client, deployed, x):
     account, _ = accounts.connect("x", "acme", {**XKit(x).connect_values(),
                                                 "daily_read_budget": str(BUDGET)})
     jane = x.add_user("jane", "Jane")
     for n in range(420):
         x.mention(jane, f"complaint {n}")
     for _ in range(4):
-        _poll(account.id)
+        poll_now(account.id)
     # Two full pages fit the budget; a third could exceed it, so it was never asked for.
     assert x.billed_reads == _stored(account.id) == 200
     assert usage_today()[account.id]["billed_reads"] == 200

@@ -4,46 +4,20 @@ import base64
 import hashlib
 import hmac
 
-import pytest
 import requests
 from sqlalchemy import select
 
-from plugin import accounts
 from plugin.db import db
-from plugin.intake import polling
 from plugin.models import Account
 from plugin.models import StoredMention
 from plugin.models import WebhookDelivery
-from plugin.models import utcnow
-from tests.platforms.x.kit import SECRETS
-from tests.platforms.x.kit import XKit
+from tests.conftest import poll_now
 
 SIGNATURE = "x-twitter-webhooks-signature"
 
 
-@pytest.fixture
-def x(app):
-    app.config["PLATFORM_SECRETS"] = dict(SECRETS)
-    with XKit.served() as fake:
-        yield fake
-
-
-@pytest.fixture
-def connected(x):
-    """acme's X account, connected as the admin form would."""
-    return accounts.connect("x", "acme", XKit(x).connect_values())
-
-
 def _hook(service):
     return f"{service.url}/webhooks/x"
-
-
-def _poll(account):
-    """The worker's next poll of `account`, now."""
-    db.session.rollback()
-    db.session.get(Account, account.id).next_poll_at = utcnow()
-    db.session.commit()
-    polling.poll_account(account.id)
 
 
 def _stored(account_id):
@@ -52,7 +26,7 @@ def _stored(account_id):
         StoredMention.account_id == account_id)).all()
 
 
-def test_the_crc_answer_is_the_consumer_secret_keyed_hash(service, x):
+def test_the_crc_answer_is_the_consumer_secret_keyed_hash(service, deployed, x):
     assert x.crc(_hook(service))
     answer = requests.get(_hook(service), params={"crc_token": "challenge"}, timeout=10)
     digest = hmac.new(b"cs", b"challenge", hashlib.sha256).digest()
@@ -85,7 +59,7 @@ def test_a_delivered_mention_is_one_ticket_once_and_the_reply_goes_back(service,
     assert first.status_code == again.status_code == 200
     assert zendesk.pull_until_empty(instance) == 1
     # The poll that reconciles finds the same post and adds nothing.
-    _poll(account)
+    poll_now(account.id)
     assert zendesk.pull_until_empty(instance) == 0
     assert len(_stored(account.id)) == 1
 
@@ -109,7 +83,7 @@ def test_a_missed_delivery_is_caught_by_the_poll_in_its_thread(service, connecte
     reply_by_hook = x.mention(jane, "hello??", reply_to=follow["id"])
     x.deliver(_hook(service), [reply_by_hook])
     assert zendesk.pull_until_empty(instance) >= 2
-    _poll(account)
+    poll_now(account.id)
     zendesk.pull_until_empty(instance)
     ticket = zendesk.ticket_for(f"x:{root['id']}")
     assert zendesk.ticket_for(f"x:{follow['id']}") is ticket
@@ -123,7 +97,7 @@ def test_a_reply_x_does_not_allow_is_a_failure_the_agent_can_act_on(service, con
     jane = x.add_user("jane", "Jane Doe")
     # Jane lets only the people she follows reply, and she does not follow the brand.
     x.post(jane, "@acme help", reply_settings="following")
-    _poll(account)
+    poll_now(account.id)
     zendesk.pull_until_empty(instance)
     ticket = next(iter(zendesk.tickets.values()))
     answer = zendesk.agent_reply(ticket.id, "Hi Jane", instance=instance)

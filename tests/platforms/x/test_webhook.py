@@ -237,7 +237,7 @@ def _set(path, value):
     return change
 
 
-@pytest.mark.parametrize("change", [
+MIS_SHAPED = [("mention_photo", change) for change in [
     _set("id_str", None), _set("id_str", "abc"), _set("user", None), _set("user", "783214"),
     _set("user.id_str", ""), _set("user.screen_name", None), _set("text", None),
     _set("text", 7), _set("created_at", "2016-03-07T15:13:47Z"), _set("created_at", None),
@@ -247,20 +247,15 @@ def _set(path, value):
     _set("extended_entities.media", {}), _set("extended_entities.media", [{}]),
     _set("extended_entities.media", ["photo"]),
     _set("extended_entities.media.0.video_info", []),
-])
-def test_a_mis_shaped_post_is_malformed(change):
-    payload = fixture("mention_photo")
-    change(payload["tweet_create_events"][0])
-    with pytest.raises(Malformed):
-        webhook.parse(payload, BRAND)
-
-
-@pytest.mark.parametrize("change", [
+]] + [("reply_extended", change) for change in [
     _set("extended_tweet", "text"), _set("extended_tweet.full_text", None),
     _set("extended_tweet.entities", "urls"),
-])
-def test_a_mis_shaped_extended_post_is_malformed(change):
-    payload = fixture("reply_extended")
+]]
+
+
+@pytest.mark.parametrize(("name", "change"), MIS_SHAPED)
+def test_a_mis_shaped_post_is_malformed(name, change):
+    payload = fixture(name)
     change(payload["tweet_create_events"][0])
     with pytest.raises(Malformed):
         webhook.parse(payload, BRAND)
