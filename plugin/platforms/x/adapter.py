@@ -48,6 +48,7 @@ DUPLICATE_SCAN = 5
 _REPLY_REFUSED = re.compile(r"not allowed because|reply_settings|not been mentioned|"
                             r"conversation.*(restricted|limited)", re.IGNORECASE)
 _DUPLICATE = re.compile(r"duplicate content", re.IGNORECASE)
+_GONE = re.compile(r"deleted or not visible", re.IGNORECASE)
 _USAGE_CAPPED = "usage-capped"
 _PAGED_PATHS = re.compile(r"/2/(users/[^/]+/(mentions|tweets)|tweets/search/recent)$")
 
@@ -130,7 +131,10 @@ class XAdapter(Adapter):
         except ValueError:
             body = {}
         body = body if isinstance(body, dict) else {}
-        detail = str(body.get("detail") or body.get("title") or "")
+        # v2 problems say it in `detail`; some answers still carry v1.1's `errors` messages.
+        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+        detail = " ".join([str(body.get("detail") or body.get("title") or "")] + [
+            str(error.get("message", "")) for error in errors if isinstance(error, dict)]).strip()
         if response.status_code == 401 and not tokens.is_oauth1(self.credentials) \
                 and self.credentials.get("refresh_token"):
             return CredentialsExpired(f"X: {detail or 'Unauthorized'}", status=401)
@@ -139,6 +143,9 @@ class XAdapter(Adapter):
                 "X does not let the brand reply to this post: its author has not mentioned "
                 "the brand or quoted its post, or limits who may reply. Ask the customer to "
                 "mention the brand, or answer another way; nothing was posted.", status=403)
+        if response.status_code == 403 and _GONE.search(detail):
+            return Refused("The post being answered was deleted, or its author hides it from "
+                           "the brand; nothing was posted.", status=404)
         if response.status_code == 403 and _DUPLICATE.search(detail):
             return DuplicatePost(f"X: {detail}", status=403)
         if response.status_code == 429 and _USAGE_CAPPED in str(body.get("type", "")):

@@ -5,6 +5,8 @@ from datetime import timezone
 
 import pytest
 
+from plugin.platforms.errors import AuthFailed
+from plugin.platforms.errors import Refused
 from plugin.platforms.errors import ReplyNotAllowed
 from tests.platforms.x.kit import make_adapter
 
@@ -53,6 +55,14 @@ def test_oauth1_tokens_sign_reads_and_posts(x, jane):
     adapter.post_reply(_target(adapter), "Hello from OAuth 1.0a", "k4")
     assert len(x.brand_posts()) == 1
     forged = make_adapter(x, {"oauth_token": token, "oauth_token_secret": "wrong"})
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(AuthFailed):
         forged.verify()
-    assert refused.type.__name__ == "AuthFailed"
+
+
+def test_a_deleted_post_is_not_found_not_a_credentials_problem(x, adapter, jane):
+    x.mention(jane, "hi")
+    target = _target(adapter)
+    with pytest.raises(Refused) as refused:
+        adapter.post_reply({**target, "tweet_id": "1999999999999999999"}, "Hello!", "k5")
+    assert refused.value.status == 404 and not isinstance(refused.value, AuthFailed)
+    assert "deleted" in refused.value.message
