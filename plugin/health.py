@@ -18,7 +18,7 @@ from plugin import schema
 from plugin.db import db
 from plugin.errors import Unauthorized
 from plugin.intake import deliveries
-from plugin.intake.polling import poll_interval
+from plugin.intake.polling import account_interval
 from plugin.models import Account
 from plugin.models import ReplyLedger
 from plugin.models import StoredMention
@@ -61,7 +61,7 @@ def account_health(account: Account, usage: dict | None = None) -> dict:
     expiring = (account.credentials_expire_at is not None
                 and account.credentials_expire_at < now + EXPIRY_WARNING
                 and not _refreshes(account.platform))
-    interval = poll_interval(account.platform)
+    interval = account_interval(account)
     last_reply = db.session.execute(
         select(ReplyLedger.status, ReplyLedger.error).where(ReplyLedger.account_id == account.id)
         .order_by(ReplyLedger.id.desc()).limit(1)).first()

@@ -107,8 +107,7 @@ def process(delivery_id: int):
         try:
             adapter = adapter_for(account)
             pipeline.ingest(account, adapter, adapter.parse_webhook(payload, brand_user_id))
-            if "poll" not in adapter.intake:  # its health: when intake last worked
-                _took_in(account_id)
+            _took_in(account_id, polled="poll" in adapter.intake)
         except PlatformError as exc:
             db.session.rollback()
             failures.append(f"account {account_id}: {exc.code}: {exc.message}")
@@ -116,9 +115,13 @@ def process(delivery_id: int):
             "failed" if failures else "done", "; ".join(failures)[:2000] or None)
 
 
-def _took_in(account_id):
-    db.session.execute(update(Account).where(Account.id == account_id).values(
-        last_success_at=utcnow()))
+def _took_in(account_id, polled):
+    """A delivery reached the account: a polled one now polls only to reconcile; for a
+    push-only one this is when intake last worked (its health)."""
+    now = utcnow()
+    values = {"last_delivery_at": now} if polled else {"last_delivery_at": now,
+                                                        "last_success_at": now}
+    db.session.execute(update(Account).where(Account.id == account_id).values(**values))
     db.session.commit()
 
 

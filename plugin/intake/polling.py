@@ -28,17 +28,37 @@ AUTH_RETRY = timedelta(minutes=15)
 TICK_SLACK = timedelta(seconds=10)
 # A platform that also pushes webhooks is polled only to catch what a missed delivery dropped.
 RECONCILE_INTERVAL = timedelta(minutes=15)
+# Deliveries this long silent no longer count as reaching an account (X re-checks its webhook
+# hourly, but a brand may go longer without a mention: polling again costs no billed reads).
+PUSH_QUIET = timedelta(hours=1)
 # Receipts kept for a later acknowledgement while the platform keeps refusing it.
 MAX_OWED_RECEIPTS = 1000
 
 
 def poll_interval(platform: str) -> timedelta | None:
-    """How often accounts of `platform` are polled: None if never (its mentions are pushed)."""
+    """How often accounts of `platform` are polled at most: None if never (its mentions are
+    pushed)."""
     cls = REGISTRY.get(platform)
     if cls is None or "poll" not in cls.intake:
         return None
-    interval = timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
-    return max(interval, RECONCILE_INTERVAL) if "webhook" in cls.intake else interval
+    return timedelta(seconds=current_app.config["POLL_INTERVAL_SECONDS"])
+
+
+def fed_by_webhooks(account: Account, now=None) -> bool:
+    """Whether deliveries reach the account: it is then polled only to reconcile what a missed
+    one dropped. Until the first delivery (no webhook registered yet), and once they stop for
+    `PUSH_QUIET`, it is polled like any other."""
+    cls = REGISTRY.get(account.platform)
+    return bool(cls and "webhook" in cls.intake and account.last_delivery_at
+                and account.last_delivery_at > (now or utcnow()) - PUSH_QUIET)
+
+
+def account_interval(account: Account) -> timedelta | None:
+    """How often this account is polled now (see `fed_by_webhooks`)."""
+    interval = poll_interval(account.platform)
+    if interval and fed_by_webhooks(account):
+        return max(interval, RECONCILE_INTERVAL)
+    return interval
 
 
 def due_accounts(now=None) -> list[int]:
@@ -60,11 +80,11 @@ def is_overdue(account: Account) -> bool:
     """Whether the worker is late with this account (and nothing asked it to wait).
 
     A pull for such an account asks the worker to poll it at once; the pull itself never
-    calls the platform, so a slow platform cannot hold up Zendesk's request. An account whose
-    platform pushes webhooks is never overdue: its polls only reconcile, on their schedule.
+    calls the platform, so a slow platform cannot hold up Zendesk's request. An account that
+    is never polled, or that deliveries reach, is never overdue: its polls (if any) only
+    reconcile, on their schedule.
     """
-    cls = REGISTRY.get(account.platform)
-    if cls is None or "webhook" in cls.intake:
+    if poll_interval(account.platform) is None or fed_by_webhooks(account):
         return False
     now = utcnow()
     horizon = now - timedelta(seconds=current_app.config["INLINE_FETCH_AFTER_SECONDS"])
@@ -139,7 +159,7 @@ def _take_lease(account_id):
 
 def _record_success(account, started, more=False):
     now = utcnow()
-    interval = poll_interval(account.platform)
+    interval = account_interval(account)
     account.last_polled_at = now
     account.last_success_at = now
     account.last_error = None

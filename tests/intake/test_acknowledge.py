@@ -1,6 +1,6 @@
 """Polling a platform that pushes too: what a poll takes in is acknowledged only once stored, a
 failed acknowledgement is retried, webhook-only platforms are never polled, and a platform with
-both modes is polled only to reconcile."""
+both modes is polled only to reconcile while deliveries reach the account."""
 from datetime import timedelta
 
 import pytest
@@ -91,18 +91,29 @@ def test_a_failed_acknowledgement_is_retried_on_the_next_poll(connected, hooked)
     assert len(stored_ids(account.id)) == 2
 
 
-def test_a_platform_with_both_modes_is_polled_only_to_reconcile(app, connected, hooked):
+def test_a_platform_with_both_modes_is_polled_only_to_reconcile_while_deliveries_arrive(
+        app, connected, hooked):
     account, _ = connected
+    interval = timedelta(seconds=app.config["POLL_INTERVAL_SECONDS"])
     before = utcnow()
+    polling.poll_account(account.id)  # no delivery yet (no webhook registered): every minute
+    account = db.session.get(Account, account.id)
+    assert account.next_poll_at <= before + interval
 
+    account.last_delivery_at = utcnow()  # deliveries reach it
+    account.next_poll_at = before = utcnow()
+    db.session.commit()
     polling.poll_account(account.id)
-
     account = db.session.get(Account, account.id)
     assert account.next_poll_at >= before + polling.RECONCILE_INTERVAL - polling.TICK_SLACK
     account.last_polled_at = utcnow() - timedelta(days=1)
     db.session.commit()
     assert not polling.is_overdue(account)  # a pull never asks for an early poll
     assert account.id in polling.due_accounts(account.next_poll_at)
+
+    account.last_delivery_at = utcnow() - polling.PUSH_QUIET  # deliveries stopped
+    db.session.commit()
+    assert polling.is_overdue(account)  # polled like any other again
 
 
 def test_a_webhook_only_platform_is_never_polled(app, monkeypatch, hooked):

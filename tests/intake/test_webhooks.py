@@ -14,6 +14,7 @@ from sqlalchemy import update
 from plugin import accounts
 from plugin.db import db
 from plugin.intake import deliveries
+from plugin.models import Account
 from plugin.models import StoredMention
 from plugin.models import WebhookDelivery
 from plugin.models import utcnow
@@ -98,6 +99,7 @@ def test_a_delivery_is_kept_raw_once_and_pulled_once(client, service, connected,
     assert kept[0].body == body and kept[0].headers["X-Hooked-Signature"] == headers[
         "X-Hooked-Signature"]
     assert kept[0].account_ids == [account.id]
+    assert db.session.get(Account, account.id).last_delivery_at is not None
     assert pull_all(client, metadata) == [f"hooked:{post['id']}"]
     assert [m.text for m in stored(account.id)] == ["my order never came"]
 
