@@ -53,6 +53,7 @@ class FakeX:
         self.tweets = {}
         self.media = {}
         self.uploads = {}
+        self.upload_types = {}
         self.requests = []
         self.reads_returned = 0
         self._billed = set()
@@ -99,19 +100,32 @@ class FakeX:
 
     # ----- posts -------------------------------------------------------------
 
-    def add_media(self, url, alt_text="", type="photo") -> str:
+    def add_media(self, url, alt_text="", type="photo", mime_type=None) -> str:
         """Make a media id usable in ``POST /2/tweets`` (as if uploaded) and return it."""
         with self._lock:
             self._seq += 1
             media_id = x_posts.snowflake(datetime.now(timezone.utc), self._seq)
             self.uploads[media_id] = (url, alt_text, type)
+            self.upload_types[media_id] = mime_type
         return media_id
+
+    def describe_media(self, media_id, alt_text):
+        """Set an uploaded media's alt text (``POST /2/media/metadata``)."""
+        with self._lock:
+            url, _, kind = self.uploads[media_id]
+            self.uploads[media_id] = (url, alt_text, kind)
+
+    def media_of(self, tweet_id) -> list[tuple[str | None, str]]:
+        """(MIME type as uploaded, alt text) of each file a post carries."""
+        keys = (self.tweets[str(tweet_id)].get("attachments") or {}).get("media_keys", [])
+        return [(self.upload_types.get(key.split("_", 1)[1]), self.media[key]["alt_text"])
+                for key in keys]
 
     def post(self, author, text, *, reply_to=None, quote_of=None, retweet_of=None,
              created_at=None, media=(), reply_settings="everyone") -> dict:
         """Store a post by `author` (user dict or username) and return it (v2, all fields).
 
-        `media` is a list of (url, alt_text, type); a retweet's text is X's
+        `media` is a list of (url, alt_text, type[, media id]); a retweet's text is X's
         ``RT @author: text``.
         """
         author = self._user(author)
@@ -124,9 +138,10 @@ class FakeX:
             self._seq += 1
             post_id = x_posts.snowflake(moment, self._seq)
             items = []
-            for url, alt, kind in media:
+            for url, alt, kind, *uploaded in media:  # an uploaded one keeps its media id
                 self._seq += 1
-                item = x_posts.media_item(x_posts.snowflake(moment, self._seq), url, alt, kind)
+                media_id = uploaded[0] if uploaded else x_posts.snowflake(moment, self._seq)
+                item = x_posts.media_item(media_id, url, alt, kind)
                 self.media[item["media_key"]] = item
                 items.append(item)
             users_by_name = {u["username"].lower(): u for u in self.users.values()}

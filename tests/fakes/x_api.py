@@ -22,7 +22,10 @@ from tests.fakes.x_search import compile_query
 WINDOW = 900
 # Per 15 minutes, from X's rate-limit table (user context where the two differ).
 LIMITS = {"me": 75, "mentions": 450, "search": 450, "timeline": 900, "users": 300,
-          "tweets": 450, "create": 100}
+          "tweets": 450, "create": 100, "media": 500, "media_metadata": 500}
+# One-shot uploads X takes (tweet_image, tweet_gif): types and the largest size of each.
+UPLOADS = {"image/jpeg": 5 * 2 ** 20, "image/png": 5 * 2 ** 20, "image/webp": 5 * 2 ** 20,
+           "image/gif": 15 * 2 ** 20}
 REACHABLE = {"mentions": 800, "timeline": 3200}
 PAGE_SIZES = {"mentions": (5, 100), "timeline": (5, 100), "search": (10, 100)}
 TOKEN_PREFIX = "7140dib"
@@ -100,7 +103,9 @@ class XApi:
                   ("/2/users/by/username/<username>", self.user_by_name, "users_by_name", ["GET"]),
                   ("/2/tweets", self.tweets, "tweets", ["GET"]),
                   ("/2/tweets", self.create, "create", ["POST"]),
-                  ("/2/tweets/<tweet_id>", self.tweet, "tweet", ["GET"])]
+                  ("/2/tweets/<tweet_id>", self.tweet, "tweet", ["GET"]),
+                  ("/2/media/upload", self.upload, "media", ["POST"]),
+                  ("/2/media/metadata", self.metadata, "media_metadata", ["POST"])]
         for rule, view, endpoint, methods in routes:
             app.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=methods)
         app.register_error_handler(404, lambda e: problem(404, "Not Found Error",
@@ -312,11 +317,46 @@ class XApi:
         if text and text in self.fake.recent_brand_texts():
             return forbidden(DUPLICATE)
         stored = self.fake.post(self.fake.brand, text, reply_to=target,
-                                media=[self.fake.uploads[m] for m in media_ids])
+                                media=[(*self.fake.uploads[m], m) for m in media_ids])
         answer = {"data": {"id": stored["id"], "text": stored["text"],
                            "edit_history_tweet_ids": stored["edit_history_tweet_ids"]}}
         return Response(json.dumps(answer), status=201, mimetype="application/json",
                         headers={"location": f"{request.host_url}2/tweets/{stored['id']}"})
+
+    def upload(self):
+        """POST /2/media/upload, one shot (multipart `media`, `media_category`): the media's
+        ids, usable in a post for a day."""
+        caller = self._caller()
+        if caller["kind"] != "user":
+            return jsonify(APP_ONLY_FORBIDDEN), 403
+        media = request.files.get("media")
+        if media is None:
+            return invalid("media", "", "$.media: is missing but it is required")
+        content = media.read()
+        kind = request.form.get("media_type") or media.mimetype
+        if kind not in UPLOADS:
+            return invalid("media_type", kind, f"Unsupported media type: {kind}")
+        if len(content) > UPLOADS[kind]:
+            return invalid("media", len(content), "File size exceeds the maximum allowed.")
+        category = "animated_gif" if kind == "image/gif" else "photo"
+        media_id = self.fake.add_media(f"https://pbs.twimg.com/media/{len(self.fake.uploads)}"
+                                       f".{kind.split('/')[1]}", "", category, mime_type=kind)
+        key = ("16_" if category == "animated_gif" else "3_") + media_id
+        return jsonify(data={"id": media_id, "media_key": key, "size": len(content),
+                             "expires_after_secs": 86400,
+                             "image": {"image_type": kind, "w": 1200, "h": 675}})
+
+    def metadata(self):
+        """POST /2/media/metadata: alt text for an uploaded image or GIF."""
+        body = request.get_json(silent=True) or {}
+        media_id = str(body.get("id"))
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if media_id not in self.fake.uploads:
+            return invalid("id", media_id, "Your media IDs are invalid.")
+        if not isinstance(alt, str) or len(alt) > 1000:
+            return invalid("metadata.alt_text.text", alt, "Alt text is at most 1000 characters.")
+        self.fake.describe_media(media_id, alt)
+        return jsonify(data={"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}})
 
     def _reply_refusal(self, target) -> str | None:
         """Why X refuses the brand's reply to `target`, if it does."""

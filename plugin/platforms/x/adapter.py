@@ -9,12 +9,14 @@ from urllib.parse import urlsplit
 from plugin.platforms.base import COMMON_FIELDS
 from plugin.platforms.base import HISTORY
 from plugin.platforms.base import LIKES
+from plugin.platforms.base import MEDIA
 from plugin.platforms.base import PROFILE
 from plugin.platforms.base import Adapter
 from plugin.platforms.catalogue import N_
 from plugin.platforms.connect import PASTED
 from plugin.platforms.errors import AuthFailed
 from plugin.platforms.errors import BudgetSpent
+from plugin.platforms.errors import MediaRefused
 from plugin.platforms.errors import CredentialsExpired
 from plugin.platforms.errors import NotConfigured
 from plugin.platforms.errors import RateLimited
@@ -27,6 +29,7 @@ from plugin.platforms.shapes import Posted
 from plugin.platforms.shapes import Profile
 from plugin.platforms.shapes import SettingField
 from plugin.platforms.x import common
+from plugin.platforms.x import media
 from plugin.platforms.x import tokens
 from plugin.platforms.x import webhook
 from plugin.platforms.x.posts import QUERY
@@ -64,7 +67,7 @@ class XAdapter(Adapter):
     label = "X"
     default_base_url = "https://api.x.com"
     handle_example = "@name"
-    capabilities = frozenset({HISTORY, PROFILE, LIKES})
+    capabilities = frozenset({HISTORY, PROFILE, LIKES, MEDIA})
     intake = frozenset({"poll", "webhook"})
     webhook_headers = (webhook.SIGNATURE,)
     connect_flows = (XSignIn(), PASTED)
@@ -347,16 +350,27 @@ class XAdapter(Adapter):
         # only spend characters.
         return ""
 
+    def media_rules(self):
+        return media.RULES
+
+    def check_media(self, files):
+        super().check_media(files)
+        reason = None if isinstance(files, int) else media.refusal(files)
+        if reason:
+            raise MediaRefused(f"On {self.label}, {reason}. Nothing was posted.")
+
     def post_reply(self, target, text, idempotency_key, files=()):
-        """Post `text` in reply to `target`'s post.
+        """Post `text` (and `files`) in reply to `target`'s post.
 
         X takes no idempotency key, but refuses a text the brand has just posted: a retry
         whose first attempt did go through finds that post among the brand's latest instead
         of failing.
         """
+        body = {"text": text, "reply": {"in_reply_to_tweet_id": target["tweet_id"]}}
+        if files:
+            body["media"] = {"media_ids": [media.upload(self.http, file) for file in files]}
         try:
-            created = parsed(self.http.post("/2/tweets", json={
-                "text": text, "reply": {"in_reply_to_tweet_id": target["tweet_id"]}}))["data"]
+            created = parsed(self.http.post("/2/tweets", json=body))["data"]
         except DuplicatePost:
             created = self._earlier(target, text)
             if created is None:

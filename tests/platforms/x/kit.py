@@ -77,6 +77,14 @@ class XKit(Kit):
     def malform_next(self, body):
         self.fake.malform_next(1, body)
 
+    def mention_with_image(self, customer, url, description):
+        post = self.fake.post(customer, f"@{self.fake.brand['username']} look",
+                              media=[(url, description, "photo")])
+        return external_id(post["id"])
+
+    def media_of(self, external):
+        return self.fake.media_of(tweet_id(external))
+
     def accepts(self, text):
         return weighted_length(text) <= 280
 

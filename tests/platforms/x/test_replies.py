@@ -6,8 +6,10 @@ from datetime import timezone
 import pytest
 
 from plugin.platforms.errors import AuthFailed
+from plugin.platforms.errors import MediaRefused
 from plugin.platforms.errors import Refused
 from plugin.platforms.errors import ReplyNotAllowed
+from plugin.platforms.media import Upload
 from tests.platforms.x.kit import make_adapter
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -66,3 +68,22 @@ def test_a_deleted_post_is_not_found_not_a_credentials_problem(x, adapter, jane)
         adapter.post_reply({**target, "tweet_id": "1999999999999999999"}, "Hello!", "k5")
     assert refused.value.status == 404 and not isinstance(refused.value, AuthFailed)
     assert "deleted" in refused.value.message
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+GIF = b"GIF89a" + b"\0" * 64
+
+
+def test_images_go_up_with_their_alt_text_and_a_gif_goes_alone(x, adapter, jane):
+    x.mention(jane, "which one?")
+    target = _target(adapter)
+    photos = [Upload(f"p{n}.png", "image/png", PNG, f"Option {n}") for n in range(2)]
+    posted = adapter.post_reply(target, "These two", "k6", files=photos)
+    assert x.media_of(posted.external_id.removeprefix("x:")) == [
+        ("image/png", "Option 0"), ("image/png", "Option 1")]
+    uploads = [params for _, path, params in x.requests if path == "/2/media/upload"]
+    assert [u["media_category"] for u in uploads] == ["tweet_image"] * 2
+    with pytest.raises(MediaRefused, match="GIF goes with a post alone"):
+        adapter.check_media([Upload("a.gif", "image/gif", GIF), *photos])
+    with pytest.raises(MediaRefused, match="at most 4"):
+        adapter.check_media(5)
