@@ -119,8 +119,9 @@ def _took_in(account_id, polled):
     """A delivery reached the account: a polled one now polls only to reconcile; for a
     push-only one this is when intake last worked (its health)."""
     now = utcnow()
-    values = {"last_delivery_at": now} if polled else {"last_delivery_at": now,
-                                                        "last_success_at": now}
+    values = {"last_delivery_at": now}
+    if not polled:
+        values["last_success_at"] = now
     db.session.execute(update(Account).where(Account.id == account_id).values(**values))
     db.session.commit()
 

@@ -397,6 +397,12 @@ class Adapter(ABC):
         """Our external id for a platform user id."""
 
 
+def comma_separated(value: str) -> list[str]:
+    """The distinct items of a comma-separated setting (search terms), in order."""
+    items = [item.strip() for item in value.split(",")]
+    return list(dict.fromkeys(item for item in items if item))
+
+
 COMMON_FIELDS = (
     SettingField("long_replies", N_("Replies over the length limit"),
                  N_("split: post them as several replies that each answer the previous one; "

@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import timezone
 
 from plugin.platforms.base import COMMON_FIELDS
+from plugin.platforms.base import comma_separated
 from plugin.platforms.base import HISTORY
 from plugin.platforms.base import LIKES
 from plugin.platforms.base import MEDIA
@@ -91,7 +92,7 @@ class BlueskyAdapter(Adapter):
         settings, credentials = super().clean_settings(values, allow_http)
         settings["handle"] = settings["handle"].lstrip("@")
         if "search_terms" in settings:
-            settings["search_terms"] = ", ".join(search_terms(settings["search_terms"]))
+            settings["search_terms"] = ", ".join(comma_separated(settings["search_terms"]))
         return settings, credentials
 
     @classmethod
@@ -201,7 +202,7 @@ class BlueskyAdapter(Adapter):
             mention = self.to_mention(views.get(note["uri"], note), raw=note)
             found[mention.external_id] = mention
         searches = state.get("s", {})
-        for term in search_terms(self.settings.get("search_terms", "")):
+        for term in comma_separated(self.settings.get("search_terms", "")):
             posts, searches[term], pending = paging.walk(
                 self.http, "/xrpc/app.bsky.feed.searchPosts",
                 {"q": term, "sort": "latest", "limit": PAGE}, "posts", searches.get(term), since)
@@ -346,12 +347,6 @@ class BlueskyAdapter(Adapter):
             if exc.status == 400:  # XRPC says "Profile not found" as an InvalidRequest
                 raise Refused(f"No Bluesky account {actor}: {exc.message}", status=404) from exc
             raise
-
-
-def search_terms(value: str) -> list[str]:
-    """The distinct search terms of a comma-separated setting, in order."""
-    terms = [term.strip() for term in value.split(",")]
-    return list(dict.fromkeys(term for term in terms if term))
 
 
 def _external(value: str) -> str:

@@ -7,6 +7,7 @@ from datetime import timezone
 from urllib.parse import urlsplit
 
 from plugin.platforms.base import COMMON_FIELDS
+from plugin.platforms.base import comma_separated
 from plugin.platforms.base import HISTORY
 from plugin.platforms.base import LIKES
 from plugin.platforms.base import MEDIA
@@ -231,7 +232,6 @@ class XAdapter(Adapter):
         return Identity(user_id=me["id"], handle="@" + me["username"],
                         name=me.get("name") or me["username"])
 
-
     # ----- intake ----------------------------------------------------------
 
     def fetch_mentions(self, cursor, since):
@@ -275,9 +275,8 @@ class XAdapter(Adapter):
             state["g"], more = gap, True
         elif not state.get("g", {}).get("next"):
             state.pop("g", None)  # the gap is filled
-        ordered = sorted(found.values(),
-                         key=lambda m: (m.posted_at, int(common.tweet_id(m.external_id))))
-        return Batch(mentions=ordered, cursor=json.dumps(state, sort_keys=True), more=more)
+        return Batch(mentions=common.oldest_first(found.values()),
+                     cursor=json.dumps(state, sort_keys=True), more=more)
 
     def _walk(self, path, extra, position, since):
         """Read one stream newest first from its position, within `MAX_PAGES`.
@@ -422,9 +421,8 @@ def _author(user):
 
 
 def search_terms(value: str) -> list[str]:
-    """The distinct search terms of a comma-separated setting, in order."""
-    terms = [term.strip().replace('"', "") for term in value.split(",")]
-    return list(dict.fromkeys(term for term in terms if term))
+    """The search terms of the setting (its quotes left out: the query quotes phrases)."""
+    return comma_separated(value.replace('"', ""))
 
 
 def search_query(terms: list[str], brand_name: str) -> str:

@@ -22,6 +22,11 @@ def tweet_id(external: str) -> str:
     return external.removeprefix(PREFIX)
 
 
+def oldest_first(mentions) -> list:
+    """`mentions` in the order they were posted (ids break ties: X's ids grow with time)."""
+    return sorted(mentions, key=lambda m: (m.posted_at, int(tweet_id(m.external_id))))
+
+
 def post_url(username: str | None, tweet: str) -> str:
     """A post's permalink (X's generic one when the author's name is unknown)."""
     return f"{WEB}/{username}/status/{tweet}" if username else f"{WEB}/i/web/status/{tweet}"
@@ -52,6 +57,14 @@ def readable(text: str, urls: list | None, media_urls: set[str] = frozenset()) -
         full = entity.get("unwound_url") or entity.get("expanded_url") or short
         text = text.replace(short, "" if short in media_urls else full)
     return html.unescape(text).strip()
+
+
+def best_mp4(variants: list, rate_key: str) -> str | None:
+    """The address of a video's MP4 variant with the highest bit rate (v2 names it
+    `bit_rate`, v1.1 `bitrate`), if it has one."""
+    mp4 = [v for v in variants if isinstance(v, dict) and v.get("content_type") == "video/mp4"
+           and isinstance(v.get("url"), str)]
+    return max(mp4, key=lambda v: v.get(rate_key) or 0)["url"] if mp4 else None
 
 
 def attachment(kind: str, url: str | None, alt: str | None = None,

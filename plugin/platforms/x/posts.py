@@ -38,8 +38,7 @@ class Page:
 
     def mentions(self) -> list[Mention]:
         """The page's posts as mentions, oldest first."""
-        found = [self.mention(post) for post in self.posts]
-        return sorted(found, key=lambda m: (m.posted_at, int(common.tweet_id(m.external_id))))
+        return common.oldest_first(self.mention(post) for post in self.posts)
 
     def mention(self, post: dict) -> Mention:
         """One post of the page as a `Mention`."""
@@ -70,7 +69,6 @@ class Page:
         )
 
 
-
 def _text(post):
     note = post.get("note_tweet") or {}
     text, entities = ((note["text"], note.get("entities") or {}) if note.get("text")
@@ -84,8 +82,7 @@ def _text(post):
 def _attachment(item: dict):
     url = item.get("url")
     if item.get("type") in ("video", "animated_gif"):
-        mp4 = [v for v in item.get("variants") or [] if v.get("content_type") == "video/mp4"]
-        url = max(mp4, key=lambda v: v.get("bit_rate") or 0)["url"] if mp4 else url
+        url = common.best_mp4(item.get("variants") or [], "bit_rate") or url
     return common.attachment(item.get("type", ""), url, item.get("alt_text"),
                              item.get("preview_image_url"))
 
@@ -95,4 +92,5 @@ def _time(value: str | None, post_id: str) -> datetime:
     id (a snowflake: milliseconds since X's epoch above 22 bits)."""
     if value:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return datetime.fromtimestamp(((int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, timezone.utc)
+    milliseconds = (int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    return datetime.fromtimestamp(milliseconds / 1000, timezone.utc)

@@ -17,7 +17,6 @@ from plugin.platforms.http import parsed
 TOKEN_PATH = "/2/oauth2/token"
 CONSUMER_KEY, CONSUMER_SECRET = "X_CONSUMER_KEY", "X_CONSUMER_SECRET"
 CLIENT_ID, CLIENT_SECRET = "X_CLIENT_ID", "X_CLIENT_SECRET"
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def is_oauth1(credentials: dict) -> bool:
@@ -49,7 +48,7 @@ def refreshed(http, credentials: dict, app_secrets: dict) -> dict:
     """
     if not credentials.get("refresh_token") or not app_secrets.get(CLIENT_ID):
         raise AuthFailed("X's access token expired and cannot be renewed; reconnect the account.")
-    headers = dict(FORM)
+    headers = {}  # the form's own Content-Type is set by requests
     if app_secrets.get(CLIENT_SECRET):  # a confidential client authenticates with Basic
         headers["Authorization"] = basic_auth(app_secrets[CLIENT_ID], app_secrets[CLIENT_SECRET])
     try:

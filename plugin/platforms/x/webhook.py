@@ -78,7 +78,7 @@ def parse(payload, brand_user_id: str) -> list[Mention]:
     if _for_user(payload) != brand_user_id:
         return []
     mentions = [to_mention(tweet) for tweet in _objects(payload, TWEETS)]
-    return sorted(mentions, key=lambda m: (m.posted_at, int(common.tweet_id(m.external_id))))
+    return common.oldest_first(mentions)
 
 
 def to_mention(tweet: dict) -> Mention:
@@ -120,11 +120,10 @@ def _attachment(item: dict):
     """One of a post's files: a video or GIF at its best MP4, a photo as itself."""
     kind, still = _maybe_text(item, "type") or "", _maybe_text(item, "media_url_https")
     alt = _maybe_text(item, "ext_alt_text")
-    mp4s = [variant for variant in _objects(_optional(item, "video_info", dict), "variants")
-            if variant.get("content_type") == "video/mp4"]
-    if mp4s:
-        best = max(mp4s, key=lambda variant: _count(variant, "bitrate") or 0)
-        return common.attachment(kind, _maybe_text(best, "url"), alt, preview=still)
+    video = common.best_mp4(_objects(_optional(item, "video_info", dict), "variants"),
+                            "bitrate")
+    if video:
+        return common.attachment(kind, video, alt, preview=still)
     return common.attachment(kind, still, alt)
 
 
